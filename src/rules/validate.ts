@@ -1,0 +1,68 @@
+/**
+ * The kernel's table checks at commit time (net/netfilter/x_tables.c,
+ * net/ipv4/netfilter/ip_tables.c translate_table / mark_source_chains):
+ * which hooks reach each chain, loops reachable from a builtin chain,
+ * and each match's and target's own checkentry for where it sits.
+ */
+import type { CheckContext, MatchExtension, TargetExtension } from '../extensions/types';
+import { HOOK_BIT, type HookName, type Family, type Table } from './model';
+
+export const EINVAL_MSG = 'Invalid argument. Run `dmesg\' for more information.';
+export const ELOOP_MSG = 'Too many levels of symbolic links.';
+
+/** Hook mask per chain: union of the hooks of builtin chains that reach it by -j/-g. */
+export function hookMasks(table: Table): Map<string, number> | 'loop' {
+  const masks = new Map<string, number>();
+  for (const c of table.chains.values()) masks.set(c.name, 0);
+  for (const c of table.chains.values()) {
+    if (!c.builtin) continue;
+    const bit = HOOK_BIT[c.name as HookName];
+    // DFS with an on-stack set: a cycle reachable from a hook is a loop (ELOOP).
+    const onStack = new Set<string>();
+    const visit = (name: string): boolean => {
+      if (onStack.has(name)) return false;
+      const m = masks.get(name) ?? 0;
+      masks.set(name, m | bit);
+      onStack.add(name);
+      const ch = table.chains.get(name);
+      if (ch) {
+        for (const r of ch.rules) {
+          if (r.target.kind === 'jump' && !visit(r.target.chain)) return false;
+        }
+      }
+      onStack.delete(name);
+      return true;
+    };
+    if (!visit(c.name)) return 'loop';
+  }
+  return masks;
+}
+
+/** Returns the error message iptables reports for the table, or null if the kernel would accept it. */
+export function checkTable(table: Table, family: Family): string | null {
+  const masks = hookMasks(table);
+  if (masks === 'loop') return ELOOP_MSG;
+  for (const c of table.chains.values()) {
+    const hookMask = masks.get(c.name) ?? 0;
+    for (const r of c.rules) {
+      const ctx: CheckContext = {
+        family, table: table.name, hookMask, ip: r.ip,
+        matches: r.matches.map((m) => ({ name: m.ext.name, data: m.data })),
+      };
+      const exts: { ext: MatchExtension | TargetExtension; data: unknown }[] = r.matches.map((m) => ({ ext: m.ext, data: m.data }));
+      if (r.target.kind === 'ext') exts.push({ ext: r.target.ext, data: r.target.data });
+      for (const { ext, data } of exts) {
+        if (ext.tables && !ext.tables.includes(table.name)) return EINVAL_MSG;
+        if (ext.hooks) {
+          let allowed = 0;
+          for (const h of ext.hooks) allowed |= HOOK_BIT[h];
+          if (hookMask & ~allowed) return EINVAL_MSG;
+        }
+        if (ext.proto && (r.ip.proto !== ext.proto || r.ip.invProto)) return EINVAL_MSG;
+        const err = ext.check?.(data, ctx);
+        if (err) return err;
+      }
+    }
+  }
+  return null;
+}

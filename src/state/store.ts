@@ -1,0 +1,97 @@
+/**
+ * The state directory: rules.v4 / rules.v6 hold iptables-save text with
+ * counters. Writes are crash-safe (temporary file, fsync, rename) and
+ * invocations are serialised by a lock file, as xtables.lock serialises
+ * iptables processes.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { newRuleset, type Family, type Ruleset } from '../rules/model';
+import { restore } from '../rules/restore';
+import { saveRuleset } from '../rules/save';
+
+export function defaultStateDir(): string {
+  return process.env.NETSIEVE_STATE || path.resolve('.netsieve');
+}
+
+export function rulesFile(dir: string, family: Family): string {
+  return path.join(dir, family === 4 ? 'rules.v4' : 'rules.v6');
+}
+
+export function loadRuleset(dir: string, family: Family): Ruleset {
+  const file = rulesFile(dir, family);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return newRuleset(family);
+    throw e;
+  }
+  const prog = family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+  return restore(newRuleset(family), text, {
+    counters: true, noflush: false, test: false, prog, ruleProg: family === 4 ? 'iptables' : 'ip6tables',
+  });
+}
+
+export function writeFileAtomic(file: string, data: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  try {
+    const dfd = fs.openSync(path.dirname(file), 'r');
+    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+  } catch { /* directory fsync is best effort */ }
+}
+
+export function storeRuleset(dir: string, rs: Ruleset): void {
+  writeFileAtomic(rulesFile(dir, rs.family), saveRuleset(rs, { counters: true }));
+}
+
+/**
+ * Takes DIR/.lock (O_EXCL). A lock left by a dead process is taken over.
+ * Waits up to waitSeconds (-w); without waiting, a held lock fails as
+ * iptables does without -w.
+ */
+export function withLock<T>(dir: string, waitSeconds: number | undefined, fn: () => T): T {
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, '.lock');
+  const deadline = Date.now() + (waitSeconds ?? 0) * 1000;
+  for (;;) {
+    try {
+      const fd = fs.openSync(lock, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (staleLock(lock)) { try { fs.unlinkSync(lock); } catch { /* raced */ } continue; }
+      if (waitSeconds === undefined || Date.now() >= deadline) throw new LockBusy();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    try { fs.unlinkSync(lock); } catch { /* already gone */ }
+  }
+}
+
+export class LockBusy extends Error {}
+
+function staleLock(lock: string): boolean {
+  try {
+    const pid = Number(fs.readFileSync(lock, 'utf8'));
+    if (!Number.isInteger(pid) || pid <= 0) return true;
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH' || (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
