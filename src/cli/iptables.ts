@@ -25,7 +25,8 @@ export function progName(family: Family): string {
 }
 
 export function formatXtError(e: XtError, prog: string): string {
-  let s = e.opts.plain ? `${e.msg}\n` : `${prog} v1.8.9 (legacy): ${e.msg}\n`;
+  let s = e.opts.prefixStderr ?? '';
+  s += e.opts.hintOnly ? '' : e.opts.plain ? `${e.msg}\n` : `${prog} v1.8.9 (legacy): ${e.msg}\n`;
   if (e.status === 2 && !e.opts.noHint) s += `Try \`${prog} -h' or '${prog} --help' for more information.\n`;
   return s;
 }
@@ -43,9 +44,9 @@ export function runIptables(rs: Ruleset, argv: string[]): ProgResult {
     const r = execute(work, cmd, prog);
     // Listing creates the table in the kernel too, but only a real change is worth writing.
     const created = !rs.tables.has(cmd.table);
-    return { code: 0, stdout: r.stdout, stderr: '', rs: work, changed: r.changed || created };
+    return { code: 0, stdout: r.stdout, stderr: cmd.warnings, rs: work, changed: r.changed || created };
   } catch (e) {
-    if (e instanceof XtError) return { code: e.status, stdout: '', stderr: formatXtError(e, prog), rs, changed: false };
+    if (e instanceof XtError) return { code: e.status, stdout: e.stdout, stderr: formatXtError(e, prog), rs, changed: false };
     throw e;
   }
 }

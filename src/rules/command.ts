@@ -24,6 +24,8 @@ export interface Command {
   verbose: number;
   exact: boolean;
   lineNumbers: boolean;
+  /** Messages iptables prints to stderr even when it succeeds. */
+  warnings: string;
   /** -c given. */
   counters?: { pcnt: number; bcnt: number };
 }

@@ -9,7 +9,7 @@ import { OTHER_PROBLEM, XtError, paramError } from '../util/errors';
 import type { Command } from './command';
 import { TABLE_HOOKS, newTable, useTable, type Chain, type Rule, type Ruleset, type Table } from './model';
 import { isStandardVerdict } from './parse';
-import { listRules, listTable, references, saveRuleBody } from './print';
+import { listRules, listTable, orderedChains, references, saveRuleBody, verboseRule } from './print';
 import { checkTable } from './validate';
 
 export function iptcError(prog: string, msg: string): never {
@@ -47,6 +47,26 @@ export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCh
       paramError(`Couldn't load target \`${cmd.jumpto}':No such file or directory\n`);
     }
   };
+  let changed = false;
+  const verbose = cmd.verbose > 0;
+  // -v prints each rule before acting on it (iptables.c print_firewall_line).
+  if (['A', 'I', 'R', 'C'].includes(cmd.cmd) || (cmd.cmd === 'D' && cmd.rulenum === undefined)) checkJump();
+  if (cmd.cmd === 'X' && verbose && cmd.chain !== undefined && !table.chains.has(cmd.chain)) out += `Deleting chain \`${cmd.chain}'\n`;
+  if (verbose && ['A', 'I', 'R', 'C'].includes(cmd.cmd) || (verbose && cmd.cmd === 'D' && cmd.rulenum === undefined)) {
+    for (const r of cmd.rules) out += verboseRule(r, family);
+  }
+  try {
+    changed = run();
+  } catch (e) {
+    if (e instanceof XtError) e.stdout = out + e.stdout;
+    throw e;
+  }
+  // Any command that touches a table makes it exist (the module is loaded).
+  useTable(rs, cmd.table);
+  rs.tables.set(cmd.table, table);
+  return { stdout: out, changed };
+
+  function run(): boolean {
   let changed = false;
   switch (cmd.cmd) {
     case 'A': {
@@ -110,6 +130,7 @@ export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCh
       const targets = cmd.chain !== undefined ? [need(cmd.chain)] : [...table.chains.values()].filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : 1));
       let lastErr: string | undefined;
       for (const c of targets) {
+        if (verbose) out += `Deleting chain \`${c.name}'\n`;
         if (c.builtin) { lastErr = 'Invalid argument. Run `dmesg\' for more information.'; continue; }
         if (references(table, c.name) > 0) { lastErr = 'Too many links.'; continue; }
         if (c.rules.length > 0) { lastErr = 'Directory not empty.'; continue; }
@@ -120,9 +141,10 @@ export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCh
       break;
     }
     case 'E': {
-      const c = need(cmd.chain);
-      if (table.chains.has(cmd.newName!)) iptcError(prog, 'File exists.');
-      if (c.builtin) iptcError(prog, 'Invalid argument. Run `dmesg\' for more information.');
+      // libiptc iptc_rename_chain: the new name must not exist (standard verdicts count), the old one must be a user chain.
+      if (table.chains.has(cmd.newName!) || isStandardVerdict(cmd.newName!)) iptcError(prog, 'File exists.');
+      const c = table.chains.get(cmd.chain!);
+      if (!c || c.builtin) iptcError(prog, 'No chain/target/match by that name.');
       const renamed = new Map<string, Chain>();
       for (const [k, v] of table.chains) {
         if (k === c.name) renamed.set(cmd.newName!, { ...v, name: cmd.newName! });
@@ -145,8 +167,11 @@ export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCh
       break;
     }
     case 'F': {
-      const chains = cmd.chain !== undefined ? [need(cmd.chain)] : [...table.chains.values()];
-      for (const c of chains) c.rules = [];
+      const chains = cmd.chain !== undefined ? [need(cmd.chain)] : orderedChains(table);
+      for (const c of chains) {
+        if (verbose) out += `Flushing chain \`${c.name}'\n`;
+        c.rules = [];
+      }
       changed = true;
       break;
     }
@@ -159,12 +184,12 @@ export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCh
       } else {
         out = listRules(table, family, c, cmd.rulenum, cmd.verbose > 0);
       }
-      if (cmd.zero) { zero(table, c, undefined, prog); changed = true; }
+      if (cmd.zero) { out += zero(table, c, undefined, prog, verbose); changed = true; }
       break;
     }
     case 'Z': {
       const c = cmd.chain !== undefined ? need(cmd.chain) : undefined;
-      zero(table, c, cmd.rulenum, prog);
+      out += zero(table, c, cmd.rulenum, prog, verbose);
       changed = true;
       break;
     }
@@ -174,15 +199,15 @@ export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCh
     const err = checkTable(table, family);
     if (err) iptcError(prog, err);
   }
-  // Any command that touches a table makes it exist (the module is loaded).
-  useTable(rs, cmd.table);
-  rs.tables.set(cmd.table, table);
-  return { stdout: out, changed };
+  return changed;
+  }
 }
 
-function zero(table: Table, chain: Chain | undefined, rulenum: number | undefined, prog: string): void {
-  const chains = chain ? [chain] : [...table.chains.values()];
+function zero(table: Table, chain: Chain | undefined, rulenum: number | undefined, prog: string, verbose: boolean): string {
+  const chains = chain ? [chain] : orderedChains(table);
+  let out = '';
   for (const c of chains) {
+    if (verbose) out += `Zeroing chain \`${c.name}'\n`;
     if (rulenum !== undefined) {
       const r = c.rules[rulenum - 1];
       if (!r) iptcError(prog, 'Index of counter too big.');
@@ -192,6 +217,7 @@ function zero(table: Table, chain: Chain | undefined, rulenum: number | undefine
     c.pcnt = 0; c.bcnt = 0;
     c.rules = c.rules.map((r) => ({ ...r, pcnt: 0, bcnt: 0 }));
   }
+  return out;
 }
 
 export { TABLE_HOOKS };

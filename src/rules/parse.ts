@@ -86,7 +86,7 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
   const family = opts.family;
   const prog = opts.prog;
   const cmd: Command = {
-    family, cmd: 'L', zero: false, table: opts.table ?? 'filter', rules: [],
+    family, cmd: 'L', zero: false, table: opts.table ?? 'filter', rules: [], warnings: '',
     numeric: false, verbose: 0, exact: false, lineNumbers: false,
   };
   let command: CommandName | undefined;
@@ -100,6 +100,9 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
   let jumpto: string | undefined;
   let gotoFlag = false;
   let tableGiven = false;
+  let waitGiven = false;
+  let warnings = '';
+  let waitIntervalGiven = false;
   const loaded: LoadedExt[] = [];
   let target: LoadedExt | undefined;
   let nextId = 1;
@@ -241,7 +244,6 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
         addCommand('E'); cmd.chain = arg;
         const p = nextPositional();
         if (p === undefined) paramError('-E requires old-chain-name and new-chain-name');
-        checkChainName(p, family);
         cmd.newName = p;
         break;
       }
@@ -268,7 +270,7 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
       case 'i': setOption('i'); ip.invIn = invert; ip.iniface = parseInterface(arg!); break;
       case 'o': setOption('o'); ip.invOut = invert; ip.outiface = parseInterface(arg!); break;
       case 'f':
-        if (family === 6) paramError('-f is not supported in IPv6, use -m frag instead');
+        if (family === 6) paramError("`-f' is not supported in IPv6, use -m frag instead");
         setOption('f'); ip.invFrag = invert; ip.frag = true; break;
       case 'j': case 'g': {
         setOption('j');
@@ -296,6 +298,7 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
       case 'w': case 'W': {
         if (invert) paramError("unexpected '!' flag");
         if (arg === undefined) nextPositionalNumber();
+        if (ch === 'w') waitGiven = true; else waitIntervalGiven = true;
         break;
       }
       case 'M': break;
@@ -324,8 +327,9 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
         cmd.counters = { pcnt: p, bcnt: b };
         break;
       }
-      case '4': if (family === 6) throw new XtError(2, 'This is the IPv6 version of ip6tables.', { plain: false }); break;
-      case '6': if (family === 4) throw new XtError(2, 'This is the IPv4 version of iptables.', { plain: false }); break;
+      // The other family's switch: iptables just prints the usage hint.
+      case '4': if (invert) paramError("unexpected '!' flag"); if (family === 6) throw new XtError(2, '', { hintOnly: true }); break;
+      case '6': if (invert) paramError("unexpected '!' flag"); if (family === 4) throw new XtError(2, '', { hintOnly: true }); break;
       case 'b': paramError(`unknown option "-b"`);
       default: paramError(`unknown option "${r.kind === 'long' ? r.spelled : '-' + ch}"`);
     }
@@ -338,12 +342,21 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
   }
 
   if (invert) paramError('nothing appropriate following !');
+  if (waitIntervalGiven) {
+    warnings += 'Ignoring deprecated --wait-interval option.\n';
+    if (!waitGiven) throw new XtError(2, '--wait-interval only makes sense with --wait\n', { prefixStderr: warnings });
+  }
   if (command === undefined) paramError('no command specified');
   cmd.cmd = command;
+  cmd.warnings = warnings;
 
   // Extension final checks (x6_fcheck) in the order loaded, then the target.
   for (const le of loaded) { ctx.optind = g.optind; le.ext.finalCheck?.(le.data, ctx); }
   if (target) target.ext.finalCheck?.(target.data, ctx);
+
+  // Addresses are resolved before the option/command check (xtables_ipparse_multiple).
+  const srcs = expandAddrs(family, srcSpec);
+  const dsts = expandAddrs(family, dstSpec);
 
   // Which options are legal with which command (generic_opt_check).
   const allowed = ALLOWED[command === 'V' || command === 'h' ? 'L' : command];
@@ -359,9 +372,13 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
   }
 
   cmd.jumpto = jumpto;
+  // Interfaces that can never be known at a builtin hook (xshared.c).
+  if (cmd.chain === 'PREROUTING' || cmd.chain === 'INPUT') {
+    if (seen.has('o')) paramError(`Can't use -o with ${cmd.chain}\n`);
+  } else if (cmd.chain === 'OUTPUT' || cmd.chain === 'POSTROUTING') {
+    if (seen.has('i')) paramError(`Can't use -i with ${cmd.chain}\n`);
+  }
   if (['A', 'C', 'D', 'R', 'I'].includes(command) && !(command === 'D' && cmd.rulenum !== undefined)) {
-    const srcs = expandAddrs(family, srcSpec);
-    const dsts = expandAddrs(family, dstSpec);
     if ((srcs.length > 1 || dsts.length > 1) && (command === 'R')) {
       paramError('Replacement rule does not specify a unique address');
     }
@@ -398,7 +415,7 @@ export function isStandardVerdict(name: string): name is 'ACCEPT' | 'DROP' | 'RE
 
 export function checkChainName(name: string, family: Family): void {
   if (name.length >= CHAIN_MAXNAMELEN) paramError(`chain name \`${name}' too long (must be under ${CHAIN_MAXNAMELEN} chars)`);
-  if (name[0] === '-' || name[0] === '!') paramError(`chain name not allowed to start with \`${name[0]}'\n`);
+  if (name[0] === '-' || name[0] === '!') paramError(`chain name not allowed to start with \`${name[0]}'`);
   if (isStandardVerdict(name) || findTarget(name, family)) paramError('chain name may not clash with target name');
 }
 

@@ -7,7 +7,7 @@
 import type { PrintContext } from '../extensions/types';
 import { addrToString, hostName, isZero, maskBits, maskToListString, maskToString } from '../util/addr';
 import type { Chain, Family, IpHeaderMatch, Rule, Table } from './model';
-import { protoName } from './proto';
+import { protoName, protoNameNoLookup } from './proto';
 
 export interface ListFormat {
   numeric: boolean;
@@ -169,7 +169,24 @@ export function listRule(rule: Rule, num: number, family: Family, f: ListFormat)
   const pc = printContext(family, rule.ip, f.numeric);
   for (const m of rule.matches) s += m.ext.print(m.data, pc);
   if (rule.target.kind === 'ext') s += rule.target.ext.print(rule.target.data, pc);
-  else if (rule.target.kind === 'jump' && rule.target.goto) s += ` [goto] `;
+  else if (rule.target.kind === 'jump' && rule.target.goto) s += '[goto] ';
+  return s + '\n';
+}
+
+/** The rule line iptables -v prints for -A/-I/-D/-R/-C (print_firewall with FMT_NOTABLE|FMT_VIA|FMT_NUMERIC|FMT_NOCOUNTS). */
+export function verboseRule(rule: Rule, family: Family): string {
+  const ip = rule.ip;
+  let s = targetName(rule) + ' ';
+  s += (ip.invProto ? '!' : ' ') + (protoNameNoLookup(ip.proto) ?? String(ip.proto)) + ' ';
+  s += 'opt ' + (ip.invFrag ? '!' : '-') + (ip.frag ? 'f' : '-') + ' ';
+  s += `in ${(ip.invIn ? '!' : '') + (ip.iniface || '*')} `;
+  s += `out ${(ip.invOut ? '!' : '') + (ip.outiface || '*')} `;
+  s += (ip.invSrc ? '!' : ' ') + addrToString(ip.src) + maskToListString(ip.smsk) + ' ';
+  s += (ip.invDst ? '!' : ' ') + '-> ' + addrToString(ip.dst) + maskToListString(ip.dmsk) + '  ';
+  const pc = printContext(family, ip, true);
+  for (const m of rule.matches) s += m.ext.print(m.data, pc);
+  if (rule.target.kind === 'ext') s += rule.target.ext.print(rule.target.data, pc);
+  else if (rule.target.kind === 'jump' && rule.target.goto) s += '[goto] ';
   return s + '\n';
 }
 

@@ -5,10 +5,20 @@
  * and each match's and target's own checkentry for where it sits.
  */
 import type { CheckContext, MatchExtension, TargetExtension } from '../extensions/types';
-import { HOOK_BIT, type HookName, type Family, type Table } from './model';
+import { isZero } from '../util/addr';
+import { HOOK_BIT, type HookName, type Family, type Rule, type Table } from './model';
 
 export const EINVAL_MSG = 'Invalid argument. Run `dmesg\' for more information.';
 export const ELOOP_MSG = 'Too many levels of symbolic links.';
+
+/** No matches and an all-zero header (ip_tables.c unconditional()). */
+export function isUnconditional(r: Rule): boolean {
+  const ip = r.ip;
+  if (r.matches.length) return false;
+  if (ip.iniface || ip.outiface || ip.proto || ip.frag) return false;
+  if (ip.invSrc || ip.invDst || ip.invIn || ip.invOut || ip.invProto || ip.invFrag) return false;
+  return isZero(ip.smsk) && isZero(ip.dmsk);
+}
 
 /** Hook mask per chain: union of the hooks of builtin chains that reach it by -j/-g. */
 export function hookMasks(table: Table): Map<string, number> | 'loop' {
@@ -28,6 +38,8 @@ export function hookMasks(table: Table): Map<string, number> | 'loop' {
       if (ch) {
         for (const r of ch.rules) {
           if (r.target.kind === 'jump' && !visit(r.target.chain)) return false;
+          // mark_source_chains treats an unconditional verdict as the chain's end: rules after it are never walked.
+          if (r.target.kind === 'verdict' && isUnconditional(r)) break;
         }
       }
       onStack.delete(name);

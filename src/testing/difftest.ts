@@ -69,7 +69,7 @@ export function diffLines(k: KernelNs, family: Family, lines: string[], opts: { 
 }
 
 /** Human-readable report of the first few mismatches. */
-export function describeMismatches(ms: Mismatch[], max = 5): string {
+export function describeMismatches(ms: Mismatch[], max = Number(process.env.DIFF_MAX ?? 5)): string {
   return ms.slice(0, max).map((m) => {
     const show = (o: Outcome): string => `  rc=${o.code}\n  stdout:\n${indent(o.stdout)}\n  stderr:\n${indent(o.stderr)}`;
     return `== ${m.what}\n-- kernel:\n${show(m.kernel)}\n-- netsieve:\n${show(m.netsieve)}`;

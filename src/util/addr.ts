@@ -172,9 +172,9 @@ export function parseAddr(family: Family, s: string): Uint8Array | undefined {
   return family === 4 ? parseIPv4(s) : parseIPv6(s);
 }
 
-/** Minimal hosts database (netsieve does no DNS): names from Debian's default /etc/hosts. */
+/** Minimal hosts database (netsieve does no DNS): the names a Debian 12 container's /etc/hosts holds (localhost for IPv4 only). */
 const HOSTS4: Record<string, string> = { localhost: '127.0.0.1' };
-const HOSTS6: Record<string, string> = { localhost: '::1', 'ip6-localhost': '::1', 'ip6-loopback': '::1' };
+const HOSTS6: Record<string, string> = {};
 
 export function resolveHost(family: Family, name: string): Uint8Array | undefined {
   const t = family === 4 ? HOSTS4[name] : HOSTS6[name];

@@ -18,10 +18,13 @@ export class XtError extends Error {
   constructor(
     readonly status: number,
     readonly msg: string,
-    readonly opts: { plain?: boolean; noHint?: boolean; hint?: boolean } = {},
+    readonly opts: { plain?: boolean; noHint?: boolean; hint?: boolean; hintOnly?: boolean; prefixStderr?: string } = {},
   ) {
     super(msg);
   }
+
+  /** What the program had printed to stdout before failing (iptables -v prints the rule first). */
+  stdout = '';
 }
 
 export function paramError(msg: string): never {
