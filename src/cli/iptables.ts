@@ -110,14 +110,18 @@ export function parseRestoreArgs(argv: string[], family: Family): RestoreArgs | 
         case 'table': {
           const t = a.includes('=') ? a.split('=')[1] : argv[++i];
           if (t === undefined) return { error: `${prog}: option requires an argument -- 'T'\n`, code: 1 };
-          if (!(TABLE_NAMES as readonly string[]).includes(t)) return { error: `${prog} v1.8.9 (legacy): Cannot initialize: Table does not exist (do you need to insmod?)\n`, code: 1 };
+          // An unknown table simply never matches a *table line.
           o.table = t as TableName; break;
         }
         case 'wait': case 'wait-interval': case 'modprobe':
           if (n === 'modprobe' && !a.includes('=')) i++;
           break;
         case 'help': return { error: '', code: 0 };
-        default: return { error: `${prog}: invalid option -- '${n.replace('?', '')}'\nUnknown arguments found on commandline\n`, code: 1 };
+        default:
+          return {
+            error: a.startsWith('--') ? `${prog}: unrecognized option '${a}'\nTry \`${prog} -h' for more information.\n` : `${prog}: invalid option -- '${n.replace('?', '')}'\nTry \`${prog} -h' for more information.\n`,
+            code: 1,
+          };
       }
     }
   }

@@ -304,7 +304,7 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
       case 'M': break;
       case 't': {
         if (invert) paramError('unexpected ! flag before --table');
-        if (opts.inRestore) paramError("The -t option (seen in line %u) cannot be used in %s.\n");
+        if (opts.inRestore) paramError(`The -t option cannot be used in ${prog}.\n`);
         if (tableGiven && arg !== cmd.table) paramError("multiple -t flags not allowed");
         tableGiven = true;
         if (!(TABLE_NAMES as readonly string[]).includes(arg!)) {

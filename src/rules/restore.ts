@@ -47,9 +47,11 @@ export function restore(rs: Ruleset, text: string, o: RestoreOptions): Ruleset {
     const n = i + 1;
     const raw = lines[i];
     const line = raw.replace(/\r$/, '');
-    if (line.trim() === '' || line[0] === '#') continue;
-    if (line.startsWith('*')) {
-      if (cur) fail(n, 'COMMIT expected');
+    if (line === '' || line[0] === '#') continue;
+    const paramFail = (msg: string): never => {
+      throw new RestoreError(PARAMETER_PROBLEM, `${o.prog} v1.8.9 (legacy): ${msg}\nError occurred at line: ${n}\nTry \`${o.prog} -h' or '${o.prog} --help' for more information.\n`);
+    };
+    if (line.startsWith('*') && !cur) {
       const name = line.slice(1).trim();
       if (!(TABLE_NAMES as readonly string[]).includes(name)) {
         throw new RestoreError(PARAMETER_PROBLEM, `${o.prog} v1.8.9 (legacy): ${o.prog}: unable to initialize table '${name}'\nError occurred at line: ${n}\nTry \`${o.prog} -h' or '${o.prog} --help' for more information.\n`);
@@ -66,7 +68,7 @@ export function restore(rs: Ruleset, text: string, o: RestoreOptions): Ruleset {
       continue;
     }
     if (line.trim() === 'COMMIT') {
-      if (!cur || !curName) fail(n, 'COMMIT expected'); // no table open
+      if (!cur || !curName) throw new RestoreError(OTHER_PROBLEM, `${o.prog}: line ${n} failed\n`);
       if (!skip && !o.test) {
         const err = checkTable(cur!, rs.family);
         if (err) throw new RestoreError(OTHER_PROBLEM, `${o.prog}: line ${n} failed\n`);
@@ -76,12 +78,12 @@ export function restore(rs: Ruleset, text: string, o: RestoreOptions): Ruleset {
       cur = undefined; curName = undefined;
       continue;
     }
-    if (!cur || !curName) throw new RestoreError(OTHER_PROBLEM, `${o.prog}: no command specified at line ${n}\n`);
+    if (!cur || !curName) throw new RestoreError(OTHER_PROBLEM, `${o.prog}: line ${n} failed\n`);
     if (line.startsWith(':')) {
       const parts = line.slice(1).trim().split(/\s+/);
       const [name, policy, ctr] = parts;
-      if (!name) fail(n, 'no chain name specified');
-      if (!policy) fail(n, 'no policy specified');
+      if (!name) paramFail(`${o.prog}: line ${n} chain name invalid`);
+      if (!policy) paramFail(`${o.prog}: line ${n} policy invalid`);
       const existing = cur.chains.get(name);
       if (existing?.builtin) {
         if (policy !== '-') {

@@ -4,7 +4,7 @@
  * then every listing form of every table, compared byte for byte (the
  * "# Generated/Completed" comment lines of iptables-save excepted).
  */
-import { runIptables, runSave } from '../cli/iptables';
+import { parseRestoreArgs, runIptables, runRestore, runSave } from '../cli/iptables';
 import { newRuleset, TABLE_NAMES, type Family, type Ruleset } from '../rules/model';
 import { tokenizeRestoreLine } from '../rules/tokenize';
 import type { KernelNs, Outcome } from './kernel';
@@ -30,14 +30,25 @@ function stripSaveComments(s: string): string {
  * splits them) through both, in order, on empty rulesets. Returns every
  * difference found, and the netsieve ruleset at the end.
  */
-export function diffLines(k: KernelNs, family: Family, lines: string[], opts: { listTables?: readonly string[] } = {}): { mismatches: Mismatch[]; rs: Ruleset } {
-  const bin = family === 4 ? 'iptables-legacy' : 'ip6tables-legacy';
-  const save = family === 4 ? 'iptables-legacy-save' : 'ip6tables-legacy-save';
+/** A step: iptables arguments as one string, or an iptables-restore run with its input. */
+export type Step = string | { restore: string; args?: string[] };
+
+function stepName(s: Step): string {
+  return typeof s === 'string' ? s : `restore ${(s.args ?? []).join(' ')} <<${JSON.stringify(s.restore.slice(0, 200))}`;
+}
+
+export function diffLines(k: KernelNs, family: Family, lines: Step[], opts: { listTables?: readonly string[] } = {}): { mismatches: Mismatch[]; rs: Ruleset } {
+  const bin = family === 4 ? 'iptables' : 'ip6tables';
+  const save = family === 4 ? 'iptables-save' : 'ip6tables-save';
   const tables = opts.listTables ?? TABLE_NAMES;
-  const cmds: { argv: string[] }[] = [...k.resetCommands()];
+  const cmds: { argv: string[]; stdin?: string }[] = [...k.resetCommands()];
   const nReset = cmds.length;
-  const argvs = lines.map(splitArgs);
-  for (const a of argvs) cmds.push({ argv: [bin, ...a] });
+  const restoreBin = family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+  const argvs = lines.map((l) => (typeof l === 'string' ? splitArgs(l) : l.args ?? []));
+  lines.forEach((l, i) => {
+    if (typeof l === 'string') cmds.push({ argv: [bin, ...argvs[i]] });
+    else cmds.push({ argv: [restoreBin, ...argvs[i]], stdin: l.restore });
+  });
   const listCmds: { what: string; args: string[]; save: boolean }[] = [];
   for (const t of tables) {
     for (const l of LISTINGS) listCmds.push({ what: `-t ${t} ${l.join(' ')}`, args: ['-t', t, ...l], save: false });
@@ -48,12 +59,18 @@ export function diffLines(k: KernelNs, family: Family, lines: string[], opts: { 
   const mismatches: Mismatch[] = [];
   let rs = newRuleset(family);
   argvs.forEach((a, i) => {
-    const r = runIptables(rs, a);
+    const step = lines[i];
+    let r;
+    if (typeof step === 'string') r = runIptables(rs, a);
+    else {
+      const o = parseRestoreArgs(a, family);
+      r = 'error' in o ? { code: o.code, stdout: '', stderr: o.error, rs, changed: false } : runRestore(rs, step.restore, o);
+    }
     rs = r.rs;
     const ko = kout[nReset + i];
     const no: Outcome = { code: r.code, stdout: r.stdout, stderr: r.stderr };
     if (ko.code !== no.code || ko.stdout !== no.stdout || ko.stderr !== no.stderr) {
-      mismatches.push({ what: lines[i], kernel: ko, netsieve: no });
+      mismatches.push({ what: stepName(step), kernel: ko, netsieve: no });
     }
   });
   listCmds.forEach((l, j) => {

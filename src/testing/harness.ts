@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { Family } from '../rules/model';
-import { describeMismatches, diffLines } from './difftest';
+import { describeMismatches, diffLines, type Step } from './difftest';
 import { kernelUnavailable, withKernel } from './kernel';
 
 /** Lines may be grouped: each group runs on empty rulesets; listings compared after each group. */
-export function assertSameAsKernel(t: TestContext, family: Family, groups: string[][], opts: { listTables?: readonly string[] } = {}): void {
+export function assertSameAsKernel(t: TestContext, family: Family, groups: Step[][], opts: { listTables?: readonly string[] } = {}): void {
   const why = kernelUnavailable();
   if (why) {
     if (process.env.CI) assert.fail(`kernel oracle unavailable in CI: ${why}`);

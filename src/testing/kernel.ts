@@ -13,6 +13,9 @@ export interface Outcome { code: number; stdout: string; stderr: string; }
 
 let availability: string | null | undefined;
 
+/** The multi-call binary behind Debian's iptables-legacy family. */
+export const LEGACY_MULTI = '/usr/sbin/xtables-legacy-multi';
+
 /** null when the kernel oracle can be used, else the reason it cannot. */
 export function kernelUnavailable(): string | null {
   if (availability !== undefined) return availability;
@@ -22,6 +25,7 @@ export function kernelUnavailable(): string | null {
     const r = spawnSync('sh', ['-c', `command -v ${bin}`]);
     if (r.status !== 0) return (availability = `${bin} not installed`);
   }
+  if (!fs.existsSync(LEGACY_MULTI)) return (availability = `${LEGACY_MULTI} not installed`);
   const probe = `nsv-probe-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
   const r = spawnSync('ip', ['netns', 'add', probe]);
   if (r.status !== 0) return (availability = `cannot create a network namespace: ${r.stderr.toString().trim()}`);
@@ -50,7 +54,12 @@ export class KernelNs {
   batch(cmds: { argv: string[]; stdin?: string }[]): Outcome[] {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-k-'));
     try {
-      let script = '';
+      // Call the legacy binaries by the names people type, so messages carry those names (argv[0]).
+      fs.mkdirSync(path.join(dir, 'bin'));
+      for (const n of ['iptables', 'ip6tables', 'iptables-save', 'ip6tables-save', 'iptables-restore', 'ip6tables-restore']) {
+        fs.symlinkSync(LEGACY_MULTI, path.join(dir, 'bin', n));
+      }
+      let script = `export PATH=${dir}/bin:$PATH\n`;
       cmds.forEach((c, i) => {
         const inFile = path.join(dir, `${i}.in`);
         if (c.stdin !== undefined) fs.writeFileSync(inFile, c.stdin);
@@ -72,7 +81,7 @@ export class KernelNs {
   /** Empties every table of both families (rules, user chains, policies back to ACCEPT, counters zeroed). */
   resetCommands(): { argv: string[] }[] {
     const out: { argv: string[] }[] = [];
-    for (const bin of ['iptables-legacy', 'ip6tables-legacy']) {
+    for (const bin of ['iptables', 'ip6tables']) {
       for (const t of ['filter', 'nat', 'mangle', 'raw', 'security']) {
         out.push({ argv: [bin, '-t', t, '-F'] }, { argv: [bin, '-t', t, '-X'] }, { argv: [bin, '-t', t, '-Z'] });
       }
