@@ -63,18 +63,25 @@ export function withLock<T>(dir: string, waitSeconds: number | undefined, fn: ()
   fs.mkdirSync(dir, { recursive: true });
   const lock = path.join(dir, '.lock');
   const deadline = Date.now() + (waitSeconds ?? 0) * 1000;
-  for (;;) {
-    try {
-      const fd = fs.openSync(lock, 'wx');
-      fs.writeSync(fd, String(process.pid));
-      fs.closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (staleLock(lock)) { try { fs.unlinkSync(lock); } catch { /* raced */ } continue; }
-      if (waitSeconds === undefined || Date.now() >= deadline) throw new LockBusy();
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  // The lock file appears with its owner's pid already in it (written to a
+  // private file, then hard-linked into place), so nobody ever reads a
+  // half-written lock and mistakes it for a stale one.
+  const mine = path.join(dir, `.lock.${process.pid}`);
+  fs.writeFileSync(mine, String(process.pid));
+  try {
+    for (;;) {
+      try {
+        fs.linkSync(mine, lock);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (staleLock(lock)) { takeOverStale(lock); continue; }
+        if (waitSeconds === undefined || Date.now() >= deadline) throw new LockBusy();
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      }
     }
+  } finally {
+    fs.rmSync(mine, { force: true });
   }
   try {
     return fn();
@@ -84,6 +91,22 @@ export function withLock<T>(dir: string, waitSeconds: number | undefined, fn: ()
 }
 
 export class LockBusy extends Error {}
+
+/** Moves a dead owner's lock aside; only the process whose rename succeeds removes it. */
+function takeOverStale(lock: string): void {
+  const aside = `${lock}.stale.${process.pid}`;
+  try {
+    fs.renameSync(lock, aside);
+  } catch {
+    return; // someone else took it over first
+  }
+  if (staleLock(aside)) fs.rmSync(aside, { force: true });
+  else {
+    // A live owner slipped in between our check and the rename: put it back.
+    try { fs.linkSync(aside, lock); } catch { /* a newer lock exists; ours goes */ }
+    fs.rmSync(aside, { force: true });
+  }
+}
 
 function staleLock(lock: string): boolean {
   try {
