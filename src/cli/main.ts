@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { Command } from 'commander';
 import type { Family } from '../rules/model';
 import { defaultStateDir, loadRuleset, LockBusy, storeRuleset, withLock } from '../state/store';
+import { RestoreError } from '../rules/restore';
 import { parseRestoreArgs, runIptables, runRestore, runSave, type ProgResult } from './iptables';
 
 const FAMILY_PROGS: Record<string, { family: Family; kind: 'iptables' | 'save' | 'restore' }> = {
@@ -73,6 +74,10 @@ export async function runFamilyProgram(name: string, argv: string[], stateDir: s
       return emit(r);
     });
   } catch (e) {
+    if (e instanceof RestoreError) {
+      process.stderr.write(`netsieve: the saved ruleset in ${stateDir} cannot be read:\n${e.text}`);
+      return 1;
+    }
     if (e instanceof LockBusy) {
       process.stderr.write('Another app is currently holding the xtables lock. Perhaps you want to use the -w option?\n');
       return 4;

@@ -20,6 +20,8 @@ export interface RestoreOptions {
   prog: string;
   /** Name the rule parser reports as (iptables / ip6tables). */
   ruleProg: string;
+  /** Keep the file's table order (loading a saved state) instead of registering tables newest-first. */
+  keepOrder?: boolean;
 }
 
 /** An error with the line it happened on; the CLI prints it as iptables-restore does. */
@@ -30,6 +32,14 @@ export class RestoreError extends Error {
 function counters(s: string): { pcnt: number; bcnt: number } | undefined {
   const m = /^\[([0-9]+):([0-9]+)\]$/.exec(s);
   return m ? { pcnt: Number(m[1]), bcnt: Number(m[2]) } : undefined;
+}
+
+/** Reads a saved state (iptables-save -c text) as it was written, table order included. */
+export function loadSaved(family: 4 | 6, text: string): Ruleset {
+  const prog = family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+  return restore({ family, tables: new Map() }, text, {
+    counters: true, noflush: false, test: false, prog, ruleProg: family === 4 ? 'iptables' : 'ip6tables', keepOrder: true,
+  });
 }
 
 /** Applies the restore text to a copy of rs and returns it; rs itself is untouched. */
@@ -72,8 +82,8 @@ export function restore(rs: Ruleset, text: string, o: RestoreOptions): Ruleset {
       if (!skip && !o.test) {
         const err = checkTable(cur!, rs.family);
         if (err) throw new RestoreError(OTHER_PROBLEM, `${o.prog}: line ${n} failed\n`);
-        useTable(work, curName!);
-        work.tables.set(curName!, cur!);
+        if (o.keepOrder) work.tables.set(curName!, cur!);
+        else { useTable(work, curName!); work.tables.set(curName!, cur!); }
       }
       cur = undefined; curName = undefined;
       continue;

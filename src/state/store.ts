@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { newRuleset, type Family, type Ruleset } from '../rules/model';
-import { restore } from '../rules/restore';
+import { loadSaved } from '../rules/restore';
 import { saveRuleset } from '../rules/save';
 
 export function defaultStateDir(): string {
@@ -27,10 +27,7 @@ export function loadRuleset(dir: string, family: Family): Ruleset {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return newRuleset(family);
     throw e;
   }
-  const prog = family === 4 ? 'iptables-restore' : 'ip6tables-restore';
-  return restore(newRuleset(family), text, {
-    counters: true, noflush: false, test: false, prog, ruleProg: family === 4 ? 'iptables' : 'ip6tables',
-  });
+  return loadSaved(family, text);
 }
 
 export function writeFileAtomic(file: string, data: string): void {
