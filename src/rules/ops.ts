@@ -29,10 +29,11 @@ export function ruleKey(r: Rule, family: 4 | 6): string {
 
 export interface ExecResult { stdout: string; changed: boolean; }
 
-export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCheck?: boolean } = {}): ExecResult {
+export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCheck?: boolean; inPlace?: boolean } = {}): ExecResult {
   const family = rs.family;
   const existing = rs.tables.get(cmd.table);
-  const table = cloneTable(existing ?? newTable(cmd.table));
+  // Work on a copy so that a failed command changes nothing; iptables-restore works in place on its own scratch copy.
+  const table = opts.inPlace && existing ? existing : cloneTable(existing ?? newTable(cmd.table));
   let out = '';
   const need = (name: string | undefined): Chain => {
     const c = name !== undefined ? table.chains.get(name) : undefined;

@@ -125,7 +125,7 @@ export function restore(rs: Ruleset, text: string, o: RestoreOptions): Ruleset {
       const cmd = parseCommand(words, { family: rs.family, prog: o.prog, table: curName, inRestore: true });
       if (ctr && o.counters) for (const r of cmd.rules) { r.pcnt = ctr.pcnt; r.bcnt = ctr.bcnt; }
       const tmp: Ruleset = { family: rs.family, tables: new Map([[curName, cur]]) };
-      execute(tmp, cmd, o.ruleProg, { deferCheck: true });
+      execute(tmp, cmd, o.ruleProg, { deferCheck: true, inPlace: true });
       cur = tmp.tables.get(curName)!;
     } catch (e) {
       if (e instanceof XtError) {

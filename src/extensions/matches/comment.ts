@@ -1,0 +1,32 @@
+/**
+ * comment match (extensions/libxt_comment.c; net/netfilter/xt_comment.c):
+ * --comment text, mandatory, not invertible. The kernel keeps 256 bytes
+ * including the NUL, so longer text is silently cut to 255 bytes
+ * (xtopt_parse_string with XTOPT_PUT).
+ */
+import { paramError } from '../../util/errors';
+import { saveString } from '../../util/quote';
+import { defineMatch } from '../types';
+import { xtOnce, type Seen } from './guided';
+
+const MAX_COMMENT_LEN = 256;
+
+export interface CommentInfo { comment: string; seen: Seen; }
+
+export const comment = defineMatch<CommentInfo>({
+  kind: 'match',
+  name: 'comment',
+  family: 0,
+  options: [{ name: 'comment', arg: 'required' }],
+  init: () => ({ comment: '', seen: new Set() }),
+  parse(_opt, arg, invert, d) {
+    xtOnce('comment', 'comment', d.seen, invert, false);
+    const bytes = Buffer.from(arg!, 'utf8');
+    d.comment = bytes.length >= MAX_COMMENT_LEN ? bytes.subarray(0, MAX_COMMENT_LEN - 1).toString('utf8') : arg!;
+  },
+  finalCheck(d) {
+    if (!d.seen.has('comment')) paramError('comment: option "--comment" must be specified\n');
+  },
+  print: (d) => ` /* ${d.comment} */`,
+  save: (d) => ' --comment' + saveString(d.comment),
+});

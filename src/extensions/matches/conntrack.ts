@@ -1,0 +1,189 @@
+/**
+ * conntrack match, revision 3 (extensions/libxt_conntrack.c;
+ * net/netfilter/xt_conntrack.c). Every option but --ctdir is invertible.
+ * Parsing goes through the guided parser (xtoptions.c), so addresses are
+ * XTTYPE_HOSTMASK (kept unmasked), ports XTTYPE_PORTRC (getaddrinfo) and
+ * --ctexpire XTTYPE_UINT32RC. -L and save print the options in one fixed
+ * order (conntrack_dump), not in the order given.
+ */
+import type { Family } from '../../rules/model';
+import { addrToString, hostName, isZero, maskToListString } from '../../util/addr';
+import { paramError } from '../../util/errors';
+import { defineMatch, type PrintContext } from '../types';
+import { optCheck, parseHostMask, parsePortRC, parseProto, parseUintRange } from './xtparse';
+
+/** State names in print order (print_state); NEW..ESTABLISHED are the IP_CT_* bits. */
+export const CT_STATES: readonly (readonly [string, number])[] = [
+  ['INVALID', 1 << 0], ['NEW', 1 << 3], ['RELATED', 1 << 2], ['ESTABLISHED', 1 << 1],
+  ['UNTRACKED', 1 << 6], ['SNAT', 1 << 8], ['DNAT', 1 << 9],
+];
+/** The order conntrack_ps_state / state_parse_state try the names in. */
+const STATE_PARSE_ORDER = ['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED', 'SNAT', 'DNAT'];
+
+const CT_STATUS: readonly (readonly [string, number])[] = [
+  ['EXPECTED', 1 << 0], ['SEEN_REPLY', 1 << 1], ['ASSURED', 1 << 2], ['CONFIRMED', 1 << 3],
+];
+const STATUS_PARSE_ORDER = ['NONE', 'EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'];
+
+/**
+ * strncasecmp(word, NAME, strlen(word)) == 0 for the first NAME of the list:
+ * any case-insensitive prefix of a name selects it ("n" is NEW, "e"
+ * ESTABLISHED).
+ */
+export function lookupPrefix(word: string, names: readonly string[]): string | undefined {
+  const w = word.toUpperCase();
+  return names.find((n) => w.length > 0 && n.startsWith(w));
+}
+
+export function stateBit(name: string): number {
+  return CT_STATES.find(([n]) => n === name)![1];
+}
+
+/**
+ * Comma list parsing shared by --ctstate/--ctstatus (and --state, which
+ * adds its own check for an empty last element). The error names the rest
+ * of the list from the bad element on, as the C loop does.
+ */
+function parseList(
+  arg: string, names: readonly string[], bad: string,
+  value: (name: string) => number, emptyLast?: string,
+): number {
+  let mask = 0;
+  let rest = arg;
+  for (let c = rest.indexOf(','); c >= 0; c = rest.indexOf(',')) {
+    const n = c === 0 ? undefined : lookupPrefix(rest.slice(0, c), names);
+    if (n === undefined) paramError(`${bad} "${rest}"`);
+    mask |= value(n);
+    rest = rest.slice(c + 1);
+  }
+  if (rest === '' && emptyLast) paramError(emptyLast);
+  const n = lookupPrefix(rest, names);
+  if (n === undefined) paramError(`${bad} "${rest}"`);
+  return mask | value(n);
+}
+
+export function parseStates(arg: string, bad: string, names: readonly string[] = STATE_PARSE_ORDER, emptyLast?: string): number {
+  return parseList(arg, names, bad, stateBit, emptyLast);
+}
+
+export function stateNames(mask: number): string {
+  return CT_STATES.filter(([, b]) => mask & b).map(([n]) => n).join(',');
+}
+
+function statusNames(mask: number): string {
+  if (mask === 0) return 'NONE';
+  return CT_STATUS.filter(([, b]) => mask & b).map(([n]) => n).join(',');
+}
+
+interface AddrOpt { addr: Uint8Array; mask: Uint8Array; inv: boolean }
+interface PortOpt { range: [number, number]; inv: boolean }
+
+export interface ConntrackInfo {
+  seen: Set<string>;
+  state?: { mask: number; inv: boolean };
+  proto?: { num: number; inv: boolean };
+  origsrc?: AddrOpt; origdst?: AddrOpt; replsrc?: AddrOpt; repldst?: AddrOpt;
+  origsrcport?: PortOpt; origdstport?: PortOpt; replsrcport?: PortOpt; repldstport?: PortOpt;
+  status?: { mask: number; inv: boolean };
+  expire?: { range: [number, number]; inv: boolean };
+  reply?: boolean;
+  /** invert_flags as the C code keeps them, for the --ctproto quirk below. */
+  invStatus: boolean;
+}
+
+const ADDR_OPTS = ['ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst'] as const;
+const PORT_OPTS = ['ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport'] as const;
+type AddrKey = 'origsrc' | 'origdst' | 'replsrc' | 'repldst';
+type PortKey = 'origsrcport' | 'origdstport' | 'replsrcport' | 'repldstport';
+
+/** conntrack_dump_addr: "anywhere" for an all-zero address unless numeric (whatever the mask). */
+function dumpAddr(a: AddrOpt, numeric: boolean): string {
+  if (!numeric && isZero(a.addr)) return ' anywhere';
+  const name = numeric ? undefined : hostName(a.addr);
+  return ` ${name ?? addrToString(a.addr)}${maskToListString(a.mask)}`;
+}
+
+/** conntrack_dump_ports: a high port of 0 prints as a single port. */
+function dumpPorts(r: [number, number]): string {
+  return r[1] === 0 || r[0] === r[1] ? `${r[0]}` : `${r[0]}:${r[1]}`;
+}
+
+function dump(d: ConntrackInfo, prefix: string, numeric: boolean): string {
+  const inv = (b: boolean): string => (b ? ' !' : '');
+  let s = '';
+  if (d.state) s += `${inv(d.state.inv)} ${prefix}ctstate ${stateNames(d.state.mask)}`;
+  if (d.proto) s += `${inv(d.proto.inv)} ${prefix}ctproto ${d.proto.num}`;
+  for (const o of ADDR_OPTS) {
+    const a = d[o.slice(2) as AddrKey];
+    if (a) s += `${inv(a.inv)} ${prefix}${o}${dumpAddr(a, numeric)}`;
+  }
+  for (const o of PORT_OPTS) {
+    const p = d[o.slice(2) as PortKey];
+    if (p) s += `${inv(p.inv)} ${prefix}${o} ${dumpPorts(p.range)}`;
+  }
+  if (d.status) s += `${inv(d.status.inv)} ${prefix}ctstatus ${statusNames(d.status.mask)}`;
+  if (d.expire) {
+    const [lo, hi] = d.expire.range;
+    s += `${inv(d.expire.inv)} ${prefix}ctexpire ${lo === hi ? lo : `${lo}:${hi}`}`;
+  }
+  if (d.reply !== undefined) s += ` ${prefix}ctdir ${d.reply ? 'REPLY' : 'ORIGINAL'}`;
+  return s;
+}
+
+export const conntrack = defineMatch<ConntrackInfo>({
+  kind: 'match',
+  name: 'conntrack',
+  revision: 3,
+  family: 0,
+  options: [
+    { name: 'ctstate', arg: 'required' }, { name: 'ctproto', arg: 'required' },
+    ...ADDR_OPTS.map((name) => ({ name, arg: 'required' as const })),
+    { name: 'ctstatus', arg: 'required' }, { name: 'ctexpire', arg: 'required' },
+    ...PORT_OPTS.map((name) => ({ name, arg: 'required' as const })),
+    { name: 'ctdir', arg: 'required' },
+  ],
+  init: () => ({ seen: new Set(), invStatus: false }),
+  parse(opt, arg, invert, d, ctx) {
+    optCheck('conntrack', opt, d.seen, invert, opt !== 'ctdir');
+    const a = arg!;
+    const family: Family = ctx.family;
+    switch (opt) {
+      case 'ctstate':
+        d.state = { mask: parseStates(a, 'Bad ctstate'), inv: invert };
+        break;
+      case 'ctproto': {
+        const num = parseProto(a);
+        // libxt_conntrack tests XT_INV_PROTO (0x40), which in this struct is
+        // the --ctstatus inversion bit: "! --ctstatus X --ctproto 0" fails.
+        if (num === 0 && d.invStatus) paramError('conntrack: rule would never match protocol');
+        d.proto = { num, inv: invert };
+        break;
+      }
+      case 'ctorigsrc': case 'ctorigdst': case 'ctreplsrc': case 'ctrepldst':
+        d[opt.slice(2) as AddrKey] = { ...parseHostMask('conntrack', opt, family, a), inv: invert };
+        break;
+      case 'ctorigsrcport': case 'ctorigdstport': case 'ctreplsrcport': case 'ctrepldstport':
+        d[opt.slice(2) as PortKey] = { range: parsePortRC('conntrack', opt, a), inv: invert };
+        break;
+      case 'ctstatus':
+        d.status = { mask: parseList(a, STATUS_PARSE_ORDER, 'Bad ctstatus', (n) => CT_STATUS.find(([x]) => x === n)?.[1] ?? 0), inv: invert };
+        d.invStatus = invert;
+        break;
+      case 'ctexpire': {
+        const v = parseUintRange('conntrack', opt, a, 0xffffffff);
+        d.expire = { range: [v[0], v[1] ?? v[0]], inv: invert };
+        break;
+      }
+      case 'ctdir':
+        if (a.toUpperCase() === 'ORIGINAL') d.reply = false;
+        else if (a.toUpperCase() === 'REPLY') d.reply = true;
+        else paramError(`conntrack: Bad value for "--ctdir" option: "${a}"`);
+        break;
+    }
+  },
+  finalCheck(d) {
+    if (d.seen.size === 0) paramError('conntrack: At least one option is required');
+  },
+  print: (d, ctx: PrintContext) => dump(d, '', ctx.numeric),
+  save: (d) => dump(d, '--', true),
+});

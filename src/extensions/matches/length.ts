@@ -1,0 +1,28 @@
+/**
+ * length match (extensions/libxt_length.c; net/netfilter/xt_length.c):
+ * [!] --length min[:max] on the packet length (UINT16RC, no min <= max check).
+ */
+import { defineMatch } from '../types';
+import { xtMandatory, xtOnce, xtUintRange, type Seen } from './guided';
+
+export interface LengthInfo { min: number; max: number; invert: boolean; seen: Seen; }
+
+const text = (d: LengthInfo): string => (d.min === d.max ? `${d.min}` : `${d.min}:${d.max}`);
+
+export const length = defineMatch<LengthInfo>({
+  kind: 'match',
+  name: 'length',
+  family: 0,
+  options: [{ name: 'length', arg: 'required' }],
+  init: () => ({ min: 0, max: 0, invert: false, seen: new Set() }),
+  parse(_opt, arg, invert, d) {
+    xtOnce('length', 'length', d.seen, invert, true);
+    const v = xtUintRange('length', 'length', arg!, 0xffff);
+    d.min = v[0];
+    d.max = v.length > 1 ? v[1] : v[0];
+    d.invert = invert;
+  },
+  finalCheck: (d) => xtMandatory('length', 'length', d.seen),
+  print: (d) => ` length ${d.invert ? '!' : ''}${text(d)}`,
+  save: (d) => `${d.invert ? ' !' : ''} --length ${text(d)}`,
+});

@@ -1,0 +1,32 @@
+/**
+ * mark match, revision 1 (extensions/libxt_mark.c; net/netfilter/xt_mark.c):
+ * [!] --mark value[/mask]. The value is kept as given (not masked).
+ */
+import { paramError } from '../../util/errors';
+import { defineMatch } from '../types';
+import { hex, xtMarkMask, xtOnce, type Seen } from './guided';
+
+export interface MarkInfo { mark: number; mask: number; invert: boolean; seen: Seen; }
+
+export function markMaskText(d: { mark: number; mask: number }): string {
+  return hex(d.mark) + (d.mask !== 0xffffffff ? '/' + hex(d.mask) : '');
+}
+
+export const mark = defineMatch<MarkInfo>({
+  kind: 'match',
+  name: 'mark',
+  revision: 1,
+  family: 0,
+  options: [{ name: 'mark', arg: 'required' }],
+  init: () => ({ mark: 0, mask: 0xffffffff, invert: false, seen: new Set() }),
+  parse(_opt, arg, invert, d) {
+    xtOnce('mark', 'mark', d.seen, invert, true);
+    const r = xtMarkMask('mark', 'mark', arg!);
+    d.mark = r.value; d.mask = r.mask; d.invert = invert;
+  },
+  finalCheck(d) {
+    if (!d.seen.has('mark')) paramError('mark: option "--mark" must be specified\n');
+  },
+  print: (d) => ` mark match${d.invert ? ' !' : ''} ${markMaskText(d)}`,
+  save: (d) => `${d.invert ? ' !' : ''} --mark ${markMaskText(d)}`,
+});

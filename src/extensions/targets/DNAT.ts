@@ -1,0 +1,41 @@
+/**
+ * DNAT target (iptables 1.8.9 extensions/libxt_NAT.c, revision 2 for both
+ * families; kernel net/netfilter/xt_nat.c): --to-destination
+ * [addr[-addr]][:port[-port[/base]]], --random, --persistent.
+ * The kernel allows it only in the nat table from PREROUTING and OUTPUT.
+ */
+import { defineTarget } from '../types';
+import {
+  emptyRange, natPrint, NF_NAT_RANGE_PERSISTENT, NF_NAT_RANGE_PROTO_RANDOM, parseTo, portsAllowed, type NatRange,
+} from './natrange';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from './xtoptions';
+
+const OPTS: readonly XtOption[] = [
+  { name: 'to-destination', id: 0, arg: 'required', mand: true },
+  { name: 'random', id: 2, arg: 'none' },
+  { name: 'persistent', id: 3, arg: 'none' },
+];
+
+interface DnatInfo { range: NatRange; xflags: number; }
+
+export const DNAT = defineTarget<DnatInfo>({
+  kind: 'target',
+  name: 'DNAT',
+  revision: 2,
+  family: 0,
+  tables: ['nat'],
+  hooks: ['PREROUTING', 'OUTPUT'],
+  options: optionSpecs(OPTS),
+  init: (ctx) => ({ range: emptyRange(ctx.family), xflags: 0 }),
+  parse(opt, arg, invert, d, ctx) {
+    d.xflags = xtParse('DNAT', OPTS, opt, invert, d.xflags).xflags;
+    switch (opt) {
+      case 'to-destination': parseTo(arg!, portsAllowed(ctx.ip.proto), ctx.family, d.range); break;
+      case 'random': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;
+      case 'persistent': d.range.flags |= NF_NAT_RANGE_PERSISTENT; break;
+    }
+  },
+  finalCheck(d) { xtFcheck('DNAT', OPTS, d.xflags); },
+  print: (d, ctx) => natPrint(d.range, ctx.family, 'to:', '', false, true),
+  save: (d, ctx) => natPrint(d.range, ctx.family, '--to-destination ', '--', false, true),
+});

@@ -1,0 +1,92 @@
+/**
+ * NFQUEUE target, revision 3 (extensions/libxt_NFQUEUE.c;
+ * net/netfilter/xt_NFQUEUE.c nfqueue_tg_check), both families, any table.
+ *
+ * --queue-num N or --queue-balance FIRST:LAST (exclusive), --queue-bypass,
+ * --queue-cpu-fanout (needs --queue-balance). The balance range is parsed
+ * like XTTYPE_UINT16RC (empty ends default to 0 and 65535); the kernel keeps
+ * the queue count in 16 bits, so 0:65535 wraps to 0 and is refused.
+ * A rule without options queues to 0, printed as "num 0".
+ */
+import { paramError } from '../../util/errors';
+import { strtoulPrefix } from '../../util/num';
+import { EINVAL_MSG } from '../../rules/validate';
+import { defineTarget } from '../types';
+import { optionSpecs, xoFcheck, xoParse, type OptEntry } from './xtopt';
+
+const O_NUM = 0;
+const O_BALANCE = 1;
+const ENTRIES: readonly OptEntry[] = [
+  { name: 'queue-num', id: O_NUM, type: 'u16', excl: 1 << O_BALANCE },
+  { name: 'queue-balance', id: O_BALANCE, type: 'other', excl: 1 << O_NUM },
+  { name: 'queue-bypass', id: 2, type: 'none' },
+  { name: 'queue-cpu-fanout', id: 3, type: 'none', also: 1 << O_BALANCE },
+];
+const NFQ_FLAG_BYPASS = 0x01;
+const NFQ_FLAG_CPU_FANOUT = 0x02;
+
+interface NfqInfo { num: number; total: number; flags: number; xflags: number; }
+
+/** xtopt_parse_mint for a u16 range of at most two parts, as 1.8.9 does it. */
+function parseRange(arg: string): number[] {
+  const vals: number[] = [];
+  let rest = arg;
+  for (;;) {
+    if (vals.length === 2) paramError(`NFQUEUE: Too many components for option "--queue-balance" (max: 2)\n`);
+    let v: number;
+    if (rest === '' || rest[0] === ':') {
+      v = vals.length === 1 ? 0xffff : 0;
+    } else {
+      const r = strtoulPrefix(rest, 0);
+      if (!r || r.value > 0xffff) paramError(`NFQUEUE: bad value for option "--queue-balance" near "${rest}", or out of range (0-65535).\n`);
+      if (r.rest !== '' && r.rest[0] !== ':') paramError(`NFQUEUE: Argument to "--queue-balance" has unexpected characters near "${r.rest}".\n`);
+      v = r.value;
+      rest = r.rest;
+    }
+    vals.push(v);
+    if (rest === '') break;
+    rest = rest.slice(1);
+  }
+  return vals;
+}
+
+export const NFQUEUE = defineTarget<NfqInfo>({
+  kind: 'target',
+  name: 'NFQUEUE',
+  revision: 3,
+  family: 0,
+  options: optionSpecs(ENTRIES),
+  init: () => ({ num: 0, total: 1, flags: 0, xflags: 0 }),
+  parse(opt, arg, invert, d) {
+    const e = ENTRIES.find((x) => x.name === opt)!;
+    const v = xoParse('NFQUEUE', e, arg, invert, d);
+    switch (opt) {
+      case 'queue-num': d.num = v; break;
+      case 'queue-balance': {
+        const r = parseRange(arg!);
+        if (r.length !== 2) paramError(`Bad range "${arg}"`);
+        if (r[0] >= r[1]) paramError(`${r[0]} should be less than ${r[1]}`);
+        d.num = r[0];
+        d.total = (r[1] - r[0] + 1) & 0xffff;
+        break;
+      }
+      case 'queue-bypass': d.flags |= NFQ_FLAG_BYPASS; break;
+      case 'queue-cpu-fanout': d.flags |= NFQ_FLAG_CPU_FANOUT; break;
+    }
+  },
+  finalCheck: (d) => xoFcheck('NFQUEUE', ENTRIES, d.xflags),
+  print(d) {
+    let s = d.total > 1 ? ` NFQUEUE balance ${d.num}:${d.num + d.total - 1}` : ` NFQUEUE num ${d.num}`;
+    if (d.flags & NFQ_FLAG_BYPASS) s += ' bypass';
+    if (d.flags & NFQ_FLAG_CPU_FANOUT) s += ' cpu-fanout';
+    return s;
+  },
+  save(d) {
+    let s = d.total > 1 ? ` --queue-balance ${d.num}:${d.num + d.total - 1}` : ` --queue-num ${d.num}`;
+    if (d.flags & NFQ_FLAG_BYPASS) s += ' --queue-bypass';
+    if (d.flags & NFQ_FLAG_CPU_FANOUT) s += ' --queue-cpu-fanout';
+    return s;
+  },
+  // nfqueue_tg_check: a zero queue count (a wrapped 0:65535) is refused.
+  check: (d) => (d.total === 0 ? EINVAL_MSG : null),
+});

@@ -1,0 +1,44 @@
+/**
+ * SNAT target (iptables 1.8.9 extensions/libxt_NAT.c; kernel
+ * net/netfilter/xt_nat.c): --to-source [addr[-addr]][:port[-port]],
+ * --random, --random-fully, --persistent. Revisions 0 (IPv4) and 1 (IPv6)
+ * have no base port: a "/base" is accepted, keeps its flag and prints as /0.
+ * The kernel allows it only in the nat table from POSTROUTING and INPUT.
+ */
+import { defineTarget } from '../types';
+import {
+  emptyRange, natPrint, NF_NAT_RANGE_PERSISTENT, NF_NAT_RANGE_PROTO_RANDOM, NF_NAT_RANGE_PROTO_RANDOM_FULLY,
+  parseTo, portsAllowed, type NatRange,
+} from './natrange';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from './xtoptions';
+
+const OPTS: readonly XtOption[] = [
+  { name: 'to-source', id: 0, arg: 'required', mand: true },
+  { name: 'random', id: 1, arg: 'none' },
+  { name: 'random-fully', id: 2, arg: 'none' },
+  { name: 'persistent', id: 3, arg: 'none' },
+];
+
+interface SnatInfo { range: NatRange; xflags: number; }
+
+export const SNAT = defineTarget<SnatInfo>({
+  kind: 'target',
+  name: 'SNAT',
+  family: 0,
+  tables: ['nat'],
+  hooks: ['POSTROUTING', 'INPUT'],
+  options: optionSpecs(OPTS),
+  init: (ctx) => ({ range: emptyRange(ctx.family), xflags: 0 }),
+  parse(opt, arg, invert, d, ctx) {
+    d.xflags = xtParse('SNAT', OPTS, opt, invert, d.xflags).xflags;
+    switch (opt) {
+      case 'to-source': parseTo(arg!, portsAllowed(ctx.ip.proto), ctx.family, d.range); break;
+      case 'random': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;
+      case 'random-fully': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM_FULLY; break;
+      case 'persistent': d.range.flags |= NF_NAT_RANGE_PERSISTENT; break;
+    }
+  },
+  finalCheck(d) { xtFcheck('SNAT', OPTS, d.xflags); },
+  print: (d, ctx) => natPrint(d.range, ctx.family, 'to:', '', false, false),
+  save: (d, ctx) => natPrint(d.range, ctx.family, '--to-source ', '--', false, false),
+});
