@@ -25,6 +25,8 @@ export interface ParseContext {
   argv: readonly string[];
   /** Index into argv of the next unread word; extensions may advance it (optind). */
   optind: number;
+  /** Print a warning to stderr and go on, as libxtables extensions do with fprintf(stderr). Include the newline. */
+  warn(text: string): void;
 }
 
 export interface PrintContext {
@@ -51,6 +53,8 @@ interface ExtensionBase<D> {
   revision?: number;
   /** 0: both families; 4 or 6: only that one. */
   family: 0 | Family;
+  /** Name the kernel knows it by, shown in -L's target column (NOTRACK is the kernel's CT). */
+  kernelName?: string;
   /** Other names that load this extension (e.g. icmp6 for icmpv6). */
   aliases?: readonly string[];
   options: readonly OptionSpec[];

@@ -105,7 +105,7 @@ export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCh
         for (const r of cmd.rules) {
           const k = ruleKey(r, family);
           const i = c.rules.findIndex((x) => ruleKey(x, family) === k);
-          if (i < 0) iptcError(prog, 'Bad rule (does a matching rule exist in that chain?).');
+          if (i < 0) iptcError(prog, notFound(r));
           c.rules.splice(i, 1);
         }
       }
@@ -117,7 +117,7 @@ export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCh
       const c = need(cmd.chain);
       for (const r of cmd.rules) {
         const k = ruleKey(r, family);
-        if (!c.rules.some((x) => ruleKey(x, family) === k)) iptcError(prog, 'Bad rule (does a matching rule exist in that chain?).');
+        if (!c.rules.some((x) => ruleKey(x, family) === k)) iptcError(prog, notFound(r));
       }
       break;
     }
@@ -202,6 +202,16 @@ export function execute(rs: Ruleset, cmd: Command, prog: string, opts: { deferCh
   }
   return changed;
   }
+}
+
+/**
+ * libiptc's error when -D/-C find no such rule: a rule whose target is a
+ * chain or an extension fails the target lookup first (ENOENT).
+ */
+function notFound(r: Rule): string {
+  return r.target.kind === 'jump' || r.target.kind === 'ext'
+    ? 'No chain/target/match by that name.'
+    : 'Bad rule (does a matching rule exist in that chain?).';
 }
 
 function zero(table: Table, chain: Chain | undefined, rulenum: number | undefined, prog: string, verbose: boolean): string {

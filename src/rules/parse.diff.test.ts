@@ -66,7 +66,7 @@ const COMMANDS = [
   '-A INPUT -j TCP', '-A INPUT -g UDP', '-A INPUT -j NOPE', '-A INPUT -g ACCEPT', '-A NOPE -j ACCEPT',
   '-I INPUT -j DROP', '-I INPUT 2 -j ACCEPT', '-I INPUT 9 -j ACCEPT', '-I INPUT 0 -j ACCEPT', '-I INPUT x -j ACCEPT',
   '-R INPUT 1 -j REJECT', '-R INPUT 1 -p tcp -j ACCEPT', '-R INPUT 99 -j ACCEPT', '-R INPUT', '-R INPUT 1 -s 1.1.1.1,2.2.2.2 -j ACCEPT',
-  '-C INPUT -p tcp -j ACCEPT', '-C INPUT -p udp -j ACCEPT', '-C INPUT -j TCP',
+  '-C INPUT -p tcp -j ACCEPT', '-C INPUT -p udp -j ACCEPT', '-C INPUT -j TCP', '-C INPUT -j UDP', '-D INPUT -j UDP', '-D INPUT -p udp -j ACCEPT', '-C INPUT -j LOG', '-D INPUT -p tcp -j REJECT',
   '-A TCP -p tcp -j RETURN', '-A TCP -j UDP', '-A UDP -j TCP',
   '-X TCP', '-X UDP', '-X NOPE', '-X INPUT',
   '-D INPUT -p tcp -j ACCEPT', '-D INPUT -p tcp -j ACCEPT', '-D INPUT 1', '-D INPUT 99', '-D INPUT 0', '-D INPUT x',
@@ -102,7 +102,8 @@ const HEADER6 = [
   '-A INPUT -s 1.2.3.4 -j ACCEPT', '-A INPUT -s localhost -j ACCEPT', '-A INPUT -s ::1,::2 -j ACCEPT', '-A INPUT -d 0::0/0 -j ACCEPT',
   '-A INPUT -p icmpv6 -j ACCEPT', '-A INPUT -p ipv6-icmp -j ACCEPT', '-A INPUT -p 58 -j ACCEPT', '-A INPUT ! -p udp -j ACCEPT',
   '-A INPUT -f -j ACCEPT', '-A INPUT -i eth0 ! -o eth1 -p tcp -j ACCEPT', '-A INPUT -p all -j ACCEPT', '-A INPUT -p 0 -j ACCEPT', '-6 -A INPUT -j ACCEPT',
-  '-A INPUT -s 2001:db8::1:0:0:1 -j ACCEPT', '-A INPUT -s 2001:db8:0:0:1:0:0:1 -j ACCEPT', '-A INPUT -s fe80::1%eth0 -j ACCEPT',
+  '-A INPUT -s 2001:db8::1:0:0:1 -j ACCEPT', '-A INPUT -p 43 -j ACCEPT', '-A INPUT -p IPV6-Route -j ACCEPT', '-A INPUT ! -p 43 -j ACCEPT',
+  '-A INPUT -p 44 -j ACCEPT', '-A INPUT -p ah -j ACCEPT', '-A INPUT -p 60 -j ACCEPT', '-A INPUT -p esp -j ACCEPT', '-A INPUT -p 0x2b -j ACCEPT', '-A INPUT -s 2001:db8:0:0:1:0:0:1 -j ACCEPT', '-A INPUT -s fe80::1%eth0 -j ACCEPT',
 ];
 
 test('core options and commands: same as ip6tables-legacy (IPv6)', (t) => {

@@ -39,6 +39,8 @@ const ALLOWED: Record<string, string> = {
   P: '     x x x x x . x x x x . x',
 };
 
+const ALLOWED_FLAGS: Record<string, string[]> = Object.fromEntries(Object.entries(ALLOWED).map(([k, v]) => [k, v.trim().split(/\s+/)]));
+
 const SHORTS: Record<string, 'none' | 'required' | 'optional'> = {
   A: 'required', C: 'required', D: 'required', R: 'required', I: 'required',
   L: 'optional', S: 'optional', M: 'required', F: 'optional', Z: 'optional',
@@ -63,6 +65,9 @@ const BASE_LONGS: [string, string, 'none' | 'required' | 'optional'][] = [
   ['set-counters', 'c', 'required'], ['goto', 'g', 'required'], ['ipv4', '4', 'none'], ['ipv6', '6', 'none'],
 ];
 
+const BASE_LONG_OPTS: LongOpt[] = BASE_LONGS.map(([name, , arg]) => ({ name, arg, owner: 0 }));
+const LONG_TO_CHAR = new Map(BASE_LONGS.map(([name, ch]) => [name, ch]));
+
 export const CHAIN_MAXNAMELEN = 29; // XT_EXTENSION_MAXNAMELEN
 export const TARGET_MAXNAMELEN = 29;
 
@@ -83,6 +88,17 @@ export interface ParseOptions {
 }
 
 export function parseCommand(argv: string[], opts: ParseOptions): Command {
+  const sink = { text: '' };
+  try {
+    return parseCommandInner(argv, opts, sink);
+  } catch (e) {
+    // Warnings printed before the failure still reach stderr first.
+    if (e instanceof XtError && sink.text) throw new XtError(e.status, e.msg, { ...e.opts, prefixStderr: sink.text + (e.opts.prefixStderr ?? '') });
+    throw e;
+  }
+}
+
+function parseCommandInner(argv: string[], opts: ParseOptions, sink: { text: string }): Command {
   const family = opts.family;
   const prog = opts.prog;
   const cmd: Command = {
@@ -101,16 +117,15 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
   let gotoFlag = false;
   let tableGiven = false;
   let waitGiven = false;
-  let warnings = '';
   let waitIntervalGiven = false;
+  let warnings = '';
   const loaded: LoadedExt[] = [];
   let target: LoadedExt | undefined;
   let nextId = 1;
-  const longs: LongOpt[] = BASE_LONGS.map(([name, , arg]) => ({ name, arg, owner: 0 }));
-  const longToChar = new Map(BASE_LONGS.map(([name, ch]) => [name, ch]));
-  const g = new Getopt(argv, SHORTS, longs);
+  const longToChar = LONG_TO_CHAR;
+  const g = new Getopt(argv, SHORTS, BASE_LONG_OPTS);
 
-  const ctx: ParseContext = { family, table: cmd.table, ip, prog, argv, optind: 0 };
+  const ctx: ParseContext = { family, table: cmd.table, ip, prog, argv, optind: 0, warn: (text) => { warnings += text; sink.text = warnings; } };
 
   const setOption = (c: OptChar): void => {
     if (seen.has(c)) paramError(`multiple -${c} flags not allowed`);
@@ -140,7 +155,10 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
     le.data = ext.init(ctx);
     // xtables_merge_options: the newest extension's options come right after the base ones.
     const extLongs = ext.options.map((o) => ({ name: o.name, arg: o.arg, owner: le.id }));
-    g.longs = [...g.longs.slice(0, BASE_LONGS.length), ...extLongs, ...g.longs.slice(BASE_LONGS.length)];
+    const merged = g.longs.slice(0, BASE_LONGS.length);
+    for (const l of extLongs) merged.push(l);
+    for (let i = BASE_LONGS.length; i < g.longs.length; i++) merged.push(g.longs[i]);
+    g.longs = merged;
     return le;
   };
   const loadMatch = (name: string): LoadedExt => {
@@ -262,6 +280,10 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
         const lower = arg!.toLowerCase();
         ip.proto = parseProtocol(lower);
         protoSpec = lower;
+        // ip6tables: extension headers are not an upper-layer protocol (xshared.c).
+        if (family === 6 && !ip.invProto && (ip.proto === 43 || ip.proto === 44 || ip.proto === 51 || ip.proto === 60)) {
+          ctx.warn(`Warning: never matched protocol: ${lower}. use extension match instead.\n`);
+        }
         if (ip.proto === 0 && ip.invProto) paramError("rule would never match protocol");
         break;
       }
@@ -344,11 +366,11 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
   if (invert) paramError('nothing appropriate following !');
   if (waitIntervalGiven) {
     warnings += 'Ignoring deprecated --wait-interval option.\n';
-    if (!waitGiven) throw new XtError(2, '--wait-interval only makes sense with --wait\n', { prefixStderr: warnings });
+    sink.text = warnings;
+    if (!waitGiven) paramError('--wait-interval only makes sense with --wait\n');
   }
   if (command === undefined) paramError('no command specified');
   cmd.cmd = command;
-  cmd.warnings = warnings;
 
   // Extension final checks (x6_fcheck) in the order loaded, then the target.
   for (const le of loaded) { ctx.optind = g.optind; le.ext.finalCheck?.(le.data, ctx); }
@@ -359,9 +381,8 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
   const dsts = expandAddrs(family, dstSpec);
 
   // Which options are legal with which command (generic_opt_check).
-  const allowed = ALLOWED[command === 'V' || command === 'h' ? 'L' : command];
-  if (allowed) {
-    const flags = allowed.trim().split(/\s+/);
+  const flags = ALLOWED_FLAGS[command === 'V' || command === 'h' ? 'L' : command];
+  if (flags) {
     for (let i = 0; i < OPT_CHARS.length; i++) {
       if (flags[i] === 'x' && seen.has(OPT_CHARS[i])) paramError(`Illegal option \`-${OPT_CHARS[i]}' with this command`);
     }
@@ -399,6 +420,7 @@ export function parseCommand(argv: string[], opts: ParseOptions): Command {
     }
   }
   void protoName;
+  cmd.warnings = warnings;
   return cmd;
 }
 

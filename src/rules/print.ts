@@ -59,13 +59,14 @@ function saveTarget(rule: Rule, pc: PrintContext): string {
   }
 }
 
+/** The target column of -L: the kernel's name for the target. */
 export function targetName(rule: Rule): string {
   const t = rule.target;
   switch (t.kind) {
     case 'none': return '';
     case 'verdict': return t.verdict;
     case 'jump': return t.chain;
-    case 'ext': return t.ext.name;
+    case 'ext': return t.ext.kernelName ?? t.ext.name;
   }
 }
 

@@ -56,7 +56,7 @@ export function restore(rs: Ruleset, text: string, o: RestoreOptions): Ruleset {
   for (let i = 0; i < lines.length; i++) {
     const n = i + 1;
     const raw = lines[i];
-    const line = raw.replace(/\r$/, '');
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === '' || line[0] === '#') continue;
     const paramFail = (msg: string): never => {
       throw new RestoreError(PARAMETER_PROBLEM, `${o.prog} v1.8.9 (legacy): ${msg}\nError occurred at line: ${n}\nTry \`${o.prog} -h' or '${o.prog} --help' for more information.\n`);
@@ -77,7 +77,7 @@ export function restore(rs: Ruleset, text: string, o: RestoreOptions): Ruleset {
       }
       continue;
     }
-    if (line.trim() === 'COMMIT') {
+    if (line === 'COMMIT' || (line.charCodeAt(0) !== 45 /* - */ && line.trim() === 'COMMIT')) {
       if (!cur || !curName) throw new RestoreError(OTHER_PROBLEM, `${o.prog}: line ${n} failed\n`);
       if (!skip && !o.test) {
         const err = checkTable(cur!, rs.family);
@@ -117,13 +117,22 @@ export function restore(rs: Ruleset, text: string, o: RestoreOptions): Ruleset {
     // A rule line, optionally preceded by [pkts:bytes].
     let body = line;
     let ctr: { pcnt: number; bcnt: number } | undefined;
-    const m = /^\[([0-9]+):([0-9]+)\]\s*/.exec(body);
+    const m = body[0] === '[' ? /^\[([0-9]+):([0-9]+)\]\s*/.exec(body) : null;
     if (m) { ctr = { pcnt: Number(m[1]), bcnt: Number(m[2]) }; body = body.slice(m[0].length); }
     const words = tokenizeRestoreLine(body);
     if (words === 'too-long') throw new RestoreError(PARAMETER_PROBLEM, `${o.prog} v1.8.9 (legacy): Parameter too long!\nError occurred at line: ${n}\nTry \`${o.prog} -h' or '${o.prog} --help' for more information.\n`);
     try {
       const cmd = parseCommand(words, { family: rs.family, prog: o.prog, table: curName, inRestore: true });
       if (ctr && o.counters) for (const r of cmd.rules) { r.pcnt = ctr.pcnt; r.bcnt = ctr.bcnt; }
+      // The common case, a plain -A, is appended directly (the table is checked as a whole at COMMIT).
+      if (cmd.cmd === 'A' && cmd.verbose === 0) {
+        const ch = cur.chains.get(cmd.chain!);
+        const t = cmd.rules[0]?.target;
+        if (ch && (t?.kind !== 'jump' || cur.chains.has(t.chain))) {
+          for (const r of cmd.rules) ch.rules.push(r);
+          continue;
+        }
+      }
       const tmp: Ruleset = { family: rs.family, tables: new Map([[curName, cur]]) };
       execute(tmp, cmd, o.ruleProg, { deferCheck: true, inPlace: true });
       cur = tmp.tables.get(curName)!;

@@ -57,13 +57,15 @@ export function checkTable(table: Table, family: Family): string | null {
   for (const c of table.chains.values()) {
     const hookMask = masks.get(c.name) ?? 0;
     for (const r of c.rules) {
-      const ctx: CheckContext = {
-        family, table: table.name, hookMask, ip: r.ip,
-        matches: r.matches.map((m) => ({ name: m.ext.name, data: m.data })),
-      };
-      const exts: { ext: MatchExtension | TargetExtension; data: unknown }[] = r.matches.map((m) => ({ ext: m.ext, data: m.data }));
-      if (r.target.kind === 'ext') exts.push({ ext: r.target.ext, data: r.target.data });
-      for (const { ext, data } of exts) {
+      const nm = r.matches.length;
+      if (nm === 0 && r.target.kind !== 'ext') continue;
+      let ctx: CheckContext | undefined;
+      for (let i = 0; i <= nm; i++) {
+        let ext: MatchExtension | TargetExtension;
+        let data: unknown;
+        if (i < nm) { ext = r.matches[i].ext; data = r.matches[i].data; }
+        else if (r.target.kind === 'ext') { ext = r.target.ext; data = r.target.data; }
+        else break;
         if (ext.tables && !ext.tables.includes(table.name)) return EINVAL_MSG;
         if (ext.hooks) {
           let allowed = 0;
@@ -71,7 +73,9 @@ export function checkTable(table: Table, family: Family): string | null {
           if (hookMask & ~allowed) return EINVAL_MSG;
         }
         if (ext.proto && (r.ip.proto !== ext.proto || r.ip.invProto)) return EINVAL_MSG;
-        const err = ext.check?.(data, ctx);
+        if (!ext.check) continue;
+        ctx ??= { family, table: table.name, hookMask, ip: r.ip, matches: r.matches.map((m) => ({ name: m.ext.name, data: m.data })) };
+        const err = ext.check(data, ctx);
         if (err) return err;
       }
     }

@@ -28,9 +28,8 @@ function parseRange(family: Family, opt: string, arg: string, ctx: ParseContext)
     return a;
   });
   if (cmp(addrs[0], addrs[1]) > 0) {
-    // libxt_iprange warns on stderr and goes on. ParseContext has no warning
-    // channel yet; use one if the core provides it.
-    (ctx as ParseContext & { warn?: (s: string) => void }).warn?.(`xt_iprange: range ${arg} is reversed and will never match\n`);
+    // libxt_iprange warns on stderr and goes on.
+    ctx.warn(`xt_iprange: range ${arg} is reversed and will never match\n`);
   }
   return { from: addrs[0], to: addrs[1], invert: false };
 }

@@ -166,7 +166,7 @@ export const time = defineMatch<TimeInfo>({
     seen: new Set(), dateStart: 0, dateStop: INT_MAX, dayStart: 0, dayStop: MAX_DAYTIME,
     monthdays: ALL_MONTHDAYS, weekdays: ALL_WEEKDAYS, localTz: false, contiguous: false,
   }),
-  parse(opt, arg, invert, d) {
+  parse(opt, arg, invert, d, ctx) {
     optCheck('time', opt, d.seen, invert, opt === 'weekdays' || opt === 'monthdays');
     const a = arg ?? '';
     switch (opt) {
@@ -175,7 +175,10 @@ export const time = defineMatch<TimeInfo>({
       case 'timestart': d.dayStart = parseDaytime(a); break;
       case 'timestop': d.dayStop = parseDaytime(a); break;
       case 'contiguous': d.contiguous = true; break;
-      case 'localtz': case 'kerneltz': d.localTz = true; break;
+      case 'localtz':
+        ctx.warn('WARNING: --localtz is being replaced by --kerneltz, since "local" is ambiguous. Note the kernel timezone has caveats - see manpage for details.\n');
+        d.localTz = true; break;
+      case 'kerneltz': d.localTz = true; break;
       case 'monthdays': d.monthdays = (parseMonthdays(a) ^ (invert ? ALL_MONTHDAYS : 0)) >>> 0; break;
       case 'weekdays': d.weekdays = parseWeekdays(a) ^ (invert ? ALL_WEEKDAYS : 0); break;
     }

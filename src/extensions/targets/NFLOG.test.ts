@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import { assertSameAsKernel } from '../../testing/harness';
 
 /*
- * A successful --nflog-range prints a deprecation warning on stderr with
- * exit status 0; the core cannot emit warnings on success (reported), so
- * only the failing --nflog-range case is tested.
+ * --nflog-range prints a deprecation warning on stderr, with exit status 0
+ * when it succeeds and before the error when it conflicts with --nflog-size.
  */
 const LINES = [
+  '-A INPUT -j NFLOG --nflog-range 50',
+  '-A INPUT -j NFLOG --nflog-range 0 --nflog-group 3',
   '-A INPUT -j NFLOG',
   '-A INPUT -j NFLOG --nflog-group 5 --nflog-prefix "a b" --nflog-size 100 --nflog-threshold 10',
   '-A INPUT -j NFLOG --nflog-threshold 3 --nflog-size 7 --nflog-prefix x --nflog-group 2',

@@ -60,15 +60,9 @@ export const NFLOG = defineTarget<NflogInfo>({
   },
   finalCheck(d, ctx) {
     if (d.xflags & (1 << O_SIZE)) d.flags |= XT_NFLOG_F_COPY_LEN;
-    try {
-      xoFcheck('NFLOG', ENTRIES, d.xflags);
-    } catch (e) {
-      // The deprecation warning reaches stderr before the conflict is reported.
-      if (e instanceof XtError && d.xflags & (1 << O_RANGE)) {
-        throw new XtError(e.status, `${RANGE_WARNING}\n${ctx.prog} v1.8.9 (legacy): ${e.msg}`, { plain: true });
-      }
-      throw e;
-    }
+    // The deprecation warning reaches stderr first, whether or not a conflict follows.
+    if (d.xflags & (1 << O_RANGE)) ctx.warn(`${RANGE_WARNING}\n`);
+    xoFcheck('NFLOG', ENTRIES, d.xflags);
   },
   print: (d) => text(d, ''),
   save: (d) => text(d, '--'),

@@ -11,6 +11,7 @@ import { CT_HOOKS, CT_TABLES, ctCheck, ctInit, ctText, XT_CT_NOTRACK, XT_CT_NOTR
 export const NOTRACK = defineTarget<CtInfo>({
   kind: 'target',
   name: 'NOTRACK',
+  kernelName: 'CT',
   revision: 2,
   family: 0,
   options: [],
