@@ -94,3 +94,17 @@ test('netsieve --help lists the programs', () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout, /iptables-restore/);
 });
+
+test('rules whose saved form iptables cannot read back still load from the state dir', () => {
+  const d = tmp();
+  // iptables-save prints the shifted base of SNAT/MASQUERADE port ranges as "/0" (the kernel keeps no base).
+  assert.equal(ns(d, ['iptables', '-t', 'nat', '-A', 'POSTROUTING', '-p', 'tcp', '-j', 'SNAT', '--to-source', '1.2.3.4:80-90/100']).code, 0);
+  assert.equal(ns(d, ['iptables', '-t', 'nat', '-A', 'POSTROUTING', '-p', 'udp', '-j', 'MASQUERADE', '--to-ports', '1000-2000/5']).code, 0);
+  const r = ns(d, ['iptables', '-t', 'nat', '-S', 'POSTROUTING']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '-P POSTROUTING ACCEPT\n-A POSTROUTING -p tcp -j SNAT --to-source 1.2.3.4:80-90/0\n-A POSTROUTING -p udp -j MASQUERADE --to-ports 1000-2000/0\n');
+  // ...while a user typing the printed form gets iptables' error.
+  const bad = ns(d, ['iptables', '-t', 'nat', '-A', 'POSTROUTING', '-p', 'udp', '-j', 'MASQUERADE', '--to-ports', '1000-2000/0']);
+  assert.equal(bad.code, 2);
+  fs.rmSync(d, { recursive: true });
+});

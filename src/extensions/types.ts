@@ -25,6 +25,8 @@ export interface ParseContext {
   argv: readonly string[];
   /** Index into argv of the next unread word; extensions may advance it (optind). */
   optind: number;
+  /** True while netsieve reads its own saved state (not user input): forms iptables-save prints but cannot parse are accepted. */
+  savedState?: boolean;
   /** Print a warning to stderr and go on, as libxtables extensions do with fprintf(stderr). Include the newline. */
   warn(text: string): void;
 }

@@ -85,6 +85,8 @@ export interface ParseOptions {
   table?: TableName;
   /** iptables-restore: -t is not allowed inside the file. */
   inRestore?: boolean;
+  /** Reading netsieve's own saved state. */
+  savedState?: boolean;
 }
 
 export function parseCommand(argv: string[], opts: ParseOptions): Command {
@@ -125,7 +127,7 @@ function parseCommandInner(argv: string[], opts: ParseOptions, sink: { text: str
   const longToChar = LONG_TO_CHAR;
   const g = new Getopt(argv, SHORTS, BASE_LONG_OPTS);
 
-  const ctx: ParseContext = { family, table: cmd.table, ip, prog, argv, optind: 0, warn: (text) => { warnings += text; sink.text = warnings; } };
+  const ctx: ParseContext = { family, table: cmd.table, ip, prog, argv, optind: 0, savedState: opts.savedState, warn: (text) => { warnings += text; sink.text = warnings; } };
 
   const setOption = (c: OptChar): void => {
     if (seen.has(c)) paramError(`multiple -${c} flags not allowed`);

@@ -122,7 +122,7 @@ export function restore(rs: Ruleset, text: string, o: RestoreOptions): Ruleset {
     const words = tokenizeRestoreLine(body);
     if (words === 'too-long') throw new RestoreError(PARAMETER_PROBLEM, `${o.prog} v1.8.9 (legacy): Parameter too long!\nError occurred at line: ${n}\nTry \`${o.prog} -h' or '${o.prog} --help' for more information.\n`);
     try {
-      const cmd = parseCommand(words, { family: rs.family, prog: o.prog, table: curName, inRestore: true });
+      const cmd = parseCommand(words, { family: rs.family, prog: o.prog, table: curName, inRestore: true, savedState: o.keepOrder });
       if (ctr && o.counters) for (const r of cmd.rules) { r.pcnt = ctr.pcnt; r.bcnt = ctr.bcnt; }
       // The common case, a plain -A, is appended directly (the table is checked as a whole at COMMIT).
       if (cmd.cmd === 'A' && cmd.verbose === 0) {

@@ -30,7 +30,7 @@ export const DNAT = defineTarget<DnatInfo>({
   parse(opt, arg, invert, d, ctx) {
     d.xflags = xtParse('DNAT', OPTS, opt, invert, d.xflags).xflags;
     switch (opt) {
-      case 'to-destination': parseTo(arg!, portsAllowed(ctx.ip.proto), ctx.family, d.range); break;
+      case 'to-destination': parseTo(arg!, portsAllowed(ctx.ip.proto), ctx.family, d.range, ctx.savedState); break;
       case 'random': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;
       case 'persistent': d.range.flags |= NF_NAT_RANGE_PERSISTENT; break;
     }

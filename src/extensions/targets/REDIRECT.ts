@@ -29,7 +29,7 @@ export const REDIRECT = defineTarget<RedirInfo>({
   parse(opt, arg, invert, d, ctx) {
     d.xflags = xtParse('REDIRECT', OPTS, opt, invert, d.xflags).xflags;
     switch (opt) {
-      case 'to-ports': parsePorts(arg!, portsAllowed(ctx.ip.proto), d.range); break;
+      case 'to-ports': parsePorts(arg!, portsAllowed(ctx.ip.proto), d.range, ctx.savedState); break;
       case 'random': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;
     }
   },

@@ -32,7 +32,7 @@ export const SNAT = defineTarget<SnatInfo>({
   parse(opt, arg, invert, d, ctx) {
     d.xflags = xtParse('SNAT', OPTS, opt, invert, d.xflags).xflags;
     switch (opt) {
-      case 'to-source': parseTo(arg!, portsAllowed(ctx.ip.proto), ctx.family, d.range); break;
+      case 'to-source': parseTo(arg!, portsAllowed(ctx.ip.proto), ctx.family, d.range, ctx.savedState); break;
       case 'random': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;
       case 'random-fully': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM_FULLY; break;
       case 'persistent': d.range.flags |= NF_NAT_RANGE_PERSISTENT; break;

@@ -58,7 +58,7 @@ function numPrefix(s: string, min: number, max: number): { value: number; rest: 
 }
 
 /** parse_ports: port[-port[/baseport]]; only the first port may be a service name. */
-export function parsePorts(arg: string, portok: boolean, r: NatRange): void {
+export function parsePorts(arg: string, portok: boolean, r: NatRange, savedState = false): void {
   if (!portok) paramError('Need TCP, UDP, SCTP or DCCP with port specification');
   r.flags |= NF_NAT_RANGE_PROTO_SPECIFIED;
   let port: number;
@@ -85,7 +85,9 @@ export function parsePorts(arg: string, portok: boolean, r: NatRange): void {
   if (hi.rest[0] !== '/') paramError(`Garbage after port range: \`${hi.rest}'`);
   // The base port of a shifted range: trailing text after a number is ignored here.
   const baseArg = hi.rest.slice(1);
-  const b = numPrefix(baseArg, 1, 65535);
+  // iptables-save prints a shifted base the kernel did not keep as "/0", which
+  // iptables itself cannot read back; netsieve's own saved state must load.
+  const b = numPrefix(baseArg, savedState && baseArg === '0' ? 0 : 1, 65535);
   let base: number;
   if (b) base = b.value;
   else {
@@ -120,7 +122,7 @@ export function inetPton(family: Family, s: string): Uint8Array | undefined {
  * an IPv6 address. A colon at offset 0 or 2 ("[]:80") means no address —
  * which also swallows e.g. "12:80".
  */
-export function parseTo(arg: string, portok: boolean, family: Family, r: NatRange): void {
+export function parseTo(arg: string, portok: boolean, family: Family, r: NatRange, savedState = false): void {
   let colon: number;
   let addr: string;
   const lb = arg.indexOf('[');
@@ -135,7 +137,7 @@ export function parseTo(arg: string, portok: boolean, family: Family, r: NatRang
     addr = arg.slice(lb + 1, rb);
   }
   if (colon >= 0) {
-    parsePorts(arg.slice(colon + 1), portok, r);
+    parsePorts(arg.slice(colon + 1), portok, r, savedState);
     if (colon === 0 || colon === 2) return;
   }
   r.flags |= NF_NAT_RANGE_MAP_IPS;
