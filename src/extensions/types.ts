@@ -3,6 +3,7 @@
  * xtables_target (include/xtables.h) and the kernel's xt_match / xt_target
  * checkentry. One file per extension implements it; registry.ts lists them.
  */
+import type { Skb } from '../engine/skb';
 import type { Family, HookName, IpHeaderMatch, TableName } from '../rules/model';
 
 export type ArgKind = 'none' | 'required' | 'optional';
@@ -88,10 +89,18 @@ interface ExtensionBase<D> {
 
 export interface MatchExtension<D = unknown> extends ExtensionBase<D> {
   kind: 'match';
+  /**
+   * The packet function (xt_match.match): true when the packet matches.
+   * Must not allocate. Undefined while the extension's packet behaviour
+   * is not modelled; the engine then refuses the ruleset instead of guessing.
+   */
+  match?(skb: Skb, data: D): boolean;
 }
 
 export interface TargetExtension<D = unknown> extends ExtensionBase<D> {
   kind: 'target';
+  /** The packet function (xt_target.target): a verdict (NF_ACCEPT, NF_DROP, ...) or XT_CONTINUE. */
+  target?(skb: Skb, data: D): number;
 }
 
 export type Extension = MatchExtension | TargetExtension;

@@ -1,0 +1,180 @@
+/**
+ * Rule traversal as net/ipv4/netfilter/ip_tables.c ipt_do_table does it:
+ * rules in order, jumps push a return point, goto does not, RETURN pops
+ * (or, from a builtin chain, falls to the policy), a target may continue
+ * or decide. Counters count matched packets and bytes per rule, and per
+ * builtin chain for packets that fall off its end (the policy).
+ *
+ * Tables are compiled once into arrays with jump targets resolved to
+ * chain indexes, so traversal does no lookups and allocates nothing.
+ */
+import type { MatchExtension, TargetExtension } from '../extensions/types';
+import type { Chain, HookName, Rule, Table } from '../rules/model';
+import { ipHeaderMatches } from './ipmatch';
+import type { Skb } from './skb';
+import { NF_ACCEPT, NF_DROP, NF_QUEUE, XT_CONTINUE, XT_RETURN } from './verdict';
+
+const enum TKind { None, Verdict, Jump, Goto, Ext }
+
+interface CompiledRule {
+  rule: Rule;
+  matchFns: ((skb: Skb, data: unknown) => boolean)[];
+  matchData: unknown[];
+  kind: TKind;
+  verdict: number;
+  jumpTo: number;
+  targetFn: ((skb: Skb, data: unknown) => number) | undefined;
+  targetData: unknown;
+}
+
+interface CompiledChain {
+  chain: Chain;
+  rules: CompiledRule[];
+}
+
+export interface CompiledTable {
+  table: Table;
+  chains: CompiledChain[];
+  hookChain: Partial<Record<HookName, number>>;
+  /** Return stack, sized for the deepest possible nesting (preallocated). */
+  stackChain: Int32Array;
+  stackRule: Int32Array;
+}
+
+export class UnsupportedExtension extends Error {}
+
+/** Where a traversal ended, for tracing and tests. */
+export interface TraversalResult {
+  verdict: number;
+  /** Chain and 1-based rule number that decided; rule 0 means the chain's policy. */
+  chain: string;
+  rulenum: number;
+}
+
+export function compileTable(table: Table): CompiledTable {
+  const chains = [...table.chains.values()];
+  const index = new Map(chains.map((c, i) => [c.name, i]));
+  const compiled: CompiledChain[] = chains.map((chain) => ({
+    chain,
+    rules: chain.rules.map((rule) => {
+      const matchFns: ((skb: Skb, data: unknown) => boolean)[] = [];
+      const matchData: unknown[] = [];
+      for (const m of rule.matches) {
+        const ext = m.ext as MatchExtension;
+        if (!ext.match) throw new UnsupportedExtension(`the packet behaviour of match "${ext.name}" is not implemented yet`);
+        matchFns.push(ext.match.bind(ext));
+        matchData.push(m.data);
+      }
+      const cr: CompiledRule = { rule, matchFns, matchData, kind: TKind.None, verdict: 0, jumpTo: -1, targetFn: undefined, targetData: undefined };
+      const t = rule.target;
+      if (t.kind === 'verdict') {
+        cr.kind = TKind.Verdict;
+        cr.verdict = t.verdict === 'ACCEPT' ? NF_ACCEPT : t.verdict === 'DROP' ? NF_DROP : t.verdict === 'QUEUE' ? NF_QUEUE : XT_RETURN;
+      } else if (t.kind === 'jump') {
+        cr.kind = t.goto ? TKind.Goto : TKind.Jump;
+        cr.jumpTo = index.get(t.chain) ?? -1;
+      } else if (t.kind === 'ext') {
+        const ext = t.ext as TargetExtension;
+        if (!ext.target) throw new UnsupportedExtension(`the packet behaviour of target "${ext.name}" is not implemented yet`);
+        cr.kind = TKind.Ext;
+        cr.targetFn = ext.target.bind(ext);
+        cr.targetData = t.data;
+      }
+      return cr;
+    }),
+  }));
+  const hookChain: Partial<Record<HookName, number>> = {};
+  compiled.forEach((c, i) => { if (c.chain.builtin) hookChain[c.chain.name as HookName] = i; });
+  const depth = chains.length + 1;
+  return { table, chains: compiled, hookChain, stackChain: new Int32Array(depth), stackRule: new Int32Array(depth) };
+}
+
+/** Optional observer for tracing; called for every rule that matched and for policies. */
+export type TraceHook = (table: string, chain: string, kind: 'rule' | 'return' | 'policy', rulenum: number) => void;
+
+/**
+ * Runs the packet through the table's chain for skb.hook. Returns the
+ * verdict; `out` (reused by the caller) receives where it was decided.
+ */
+export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace?: TraceHook): number {
+  const start = ct.hookChain[skb.hook];
+  if (start === undefined) { out.verdict = NF_ACCEPT; out.chain = ''; out.rulenum = 0; return NF_ACCEPT; }
+  const len = skb.l3.len;
+  let sp = 0;
+  let ci = start;
+  let ri = 0;
+  skb.hotdrop = false;
+  for (;;) {
+    const chain = ct.chains[ci];
+    const rules = chain.rules;
+    if (ri >= rules.length) {
+      // Fell off the end: a builtin chain's policy, or an implicit RETURN.
+      if (chain.chain.builtin) return policy(ct, chain, skb, len, out, trace);
+      if (sp === 0) return policy(ct, ct.chains[start], skb, len, out, trace);
+      trace?.(ct.table.name, chain.chain.name, 'return', rules.length + 1);
+      sp--; ci = ct.stackChain[sp]; ri = ct.stackRule[sp];
+      continue;
+    }
+    const cr = rules[ri];
+    if (!ruleMatches(cr, skb)) {
+      if (skb.hotdrop) return finish(out, NF_DROP, chain.chain.name, ri + 1);
+      ri++;
+      continue;
+    }
+    const r = cr.rule;
+    r.pcnt++;
+    r.bcnt += len;
+    trace?.(ct.table.name, chain.chain.name, 'rule', ri + 1);
+    switch (cr.kind) {
+      case TKind.None: ri++; continue;
+      case TKind.Verdict:
+        if (cr.verdict !== XT_RETURN) return finish(out, cr.verdict, chain.chain.name, ri + 1);
+        if (sp === 0) return policy(ct, ct.chains[start], skb, len, out, trace);
+        sp--; ci = ct.stackChain[sp]; ri = ct.stackRule[sp];
+        continue;
+      case TKind.Jump:
+        ct.stackChain[sp] = ci; ct.stackRule[sp] = ri + 1; sp++;
+        ci = cr.jumpTo; ri = 0;
+        continue;
+      case TKind.Goto:
+        ci = cr.jumpTo; ri = 0;
+        continue;
+      case TKind.Ext: {
+        const v = cr.targetFn!(skb, cr.targetData);
+        if (v === XT_CONTINUE) { ri++; continue; }
+        if (v === XT_RETURN) {
+          if (sp === 0) return policy(ct, ct.chains[start], skb, len, out, trace);
+          sp--; ci = ct.stackChain[sp]; ri = ct.stackRule[sp];
+          continue;
+        }
+        return finish(out, v, chain.chain.name, ri + 1);
+      }
+    }
+  }
+}
+
+function ruleMatches(cr: CompiledRule, skb: Skb): boolean {
+  if (!ipHeaderMatches(cr.rule.ip, skb)) return false;
+  const fns = cr.matchFns;
+  for (let i = 0; i < fns.length; i++) {
+    if (!fns[i](skb, cr.matchData[i])) return false;
+    if (skb.hotdrop) return false;
+  }
+  return true;
+}
+
+function policy(ct: CompiledTable, chain: CompiledChain, skb: Skb, len: number, out: TraversalResult, trace?: TraceHook): number {
+  const c = chain.chain;
+  c.pcnt++;
+  c.bcnt += len;
+  trace?.(ct.table.name, c.name, 'policy', c.rules.length + 1);
+  void skb;
+  return finish(out, c.policy === 'DROP' ? NF_DROP : NF_ACCEPT, c.name, 0);
+}
+
+function finish(out: TraversalResult, verdict: number, chain: string, rulenum: number): number {
+  out.verdict = verdict;
+  out.chain = chain;
+  out.rulenum = rulenum;
+  return verdict;
+}
