@@ -8,7 +8,11 @@ import { Command } from 'commander';
 import type { Family } from '../rules/model';
 import { defaultStateDir, loadRuleset, LockBusy, storeRuleset, withLock } from '../state/store';
 import { RestoreError } from '../rules/restore';
+import { loadHost, storeHost } from '../host/store';
+import { runIp, runListen, runSysctl } from './host-commands';
 import { parseRestoreArgs, runIptables, runRestore, runSave, type ProgResult } from './iptables';
+
+const HOST_PROGS: Record<string, typeof runIp> = { ip: runIp, sysctl: runSysctl, listen: runListen };
 
 const FAMILY_PROGS: Record<string, { family: Family; kind: 'iptables' | 'save' | 'restore' }> = {
   iptables: { family: 4, kind: 'iptables' },
@@ -98,6 +102,23 @@ export async function main(argv: string[]): Promise<number> {
   const rest = argv.slice(i);
   const dir = stateDir ?? defaultStateDir();
   if (rest.length > 0 && FAMILY_PROGS[rest[0]]) return runFamilyProgram(rest[0], rest.slice(1), dir);
+  const hostProg = rest.length > 0 ? HOST_PROGS[rest[0]] : undefined;
+  if (hostProg) {
+    try {
+      return withLock(dir, undefined, () => {
+        const r = hostProg(rest.slice(1), loadHost(dir));
+        // sysctl keeps the valid writes of a line even when another key failed, as procps does.
+        if (r.code === 0 || rest[0] === 'sysctl') storeHost(dir, r.host);
+        return emit(r);
+      });
+    } catch (e) {
+      if (e instanceof LockBusy) {
+        process.stderr.write('netsieve: the state directory is locked by another netsieve process\n');
+        return 4;
+      }
+      throw e;
+    }
+  }
 
   const program = new Command();
   program
@@ -108,6 +129,9 @@ export async function main(argv: string[]): Promise<number> {
   for (const name of Object.keys(FAMILY_PROGS)) {
     program.command(name).description(`the ${name} program (iptables-legacy 1.8.9 syntax) on the state directory`).allowUnknownOption().helpOption(false);
   }
+  program.command('ip').description('iproute2 ip link|addr|route on the host model in the state directory').allowUnknownOption().helpOption(false);
+  program.command('sysctl').description('procps sysctl on the host model (-a, -w NAME=VALUE, -n)').allowUnknownOption().helpOption(false);
+  program.command('listen').description('declare local listening sockets: listen tcp|udp ADDR:PORT, listen -d ..., listen').allowUnknownOption().helpOption(false);
   try {
     await program.parseAsync(rest, { from: 'user' });
   } catch (e) {

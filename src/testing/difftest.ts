@@ -18,7 +18,7 @@ export function splitArgs(line: string): string[] {
 }
 
 const LISTINGS: string[][] = [
-  ['-S'], ['-S', '-v'], ['-L'], ['-nL'], ['-vL'], ['-nvL'], ['-nvxL', '--line-numbers'], ['-L', '--line-numbers'],
+  ['-S'], ['-S', '-v'], ['-L'], ['-nL'], ['-vL'], ['-nvL'], ['-vxL'], ['-nvxL', '--line-numbers'], ['-L', '--line-numbers'], ['-nL', '--line-numbers'],
 ];
 
 function stripSaveComments(s: string): string {

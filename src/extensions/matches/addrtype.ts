@@ -10,7 +10,7 @@ import { EINVAL_MSG } from '../../rules/validate';
 import { HOOK_BIT } from '../../rules/model';
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { xtExclusive, xtOnce, type Seen } from './guided';
+import { xtFcheckNamed, xtOnce, type Seen } from '../xtoptions';
 
 /** Bit i is 1 << RTN_* - 1 (linux/rtnetlink.h), printed in this order. */
 const TYPES = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE',
@@ -58,7 +58,7 @@ export const addrtype = defineMatch<AddrtypeInfo>({
   },
   finalCheck(d) {
     if (!d.seen.has('src-type') && !d.seen.has('dst-type')) paramError('addrtype: you must specify --src-type or --dst-type');
-    xtExclusive('addrtype', TABLE, d.seen);
+    xtFcheckNamed('addrtype', TABLE, d.seen);
   },
   print(d) {
     let s = ' ADDRTYPE match';

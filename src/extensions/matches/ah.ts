@@ -7,7 +7,7 @@
  */
 import { defineMatch } from '../types';
 import { parseSpis, printSpis, saveSpis } from './esp';
-import { optCheck, parseUint } from './xtparse';
+import { xtOnce, xtUint } from '../xtoptions';
 
 export interface AhInfo {
   seen: Set<string>;
@@ -28,7 +28,7 @@ export const ah = defineMatch<AhInfo>({
   options: [{ name: 'ahspi', arg: 'required' }],
   init,
   parse(opt, arg, invert, d) {
-    optCheck('ah', opt, d.seen, invert, true);
+    xtOnce('ah', opt, d.seen, invert, true);
     d.spis = parseSpis('ah', opt, arg!);
     d.invert = invert;
   },
@@ -43,10 +43,10 @@ export const ah6 = defineMatch<AhInfo>({
   options: [{ name: 'ahspi', arg: 'required' }, { name: 'ahlen', arg: 'required' }, { name: 'ahres', arg: 'none' }],
   init,
   parse(opt, arg, invert, d) {
-    optCheck('ah', opt, d.seen, invert, opt !== 'ahres');
+    xtOnce('ah', opt, d.seen, invert, opt !== 'ahres');
     switch (opt) {
       case 'ahspi': d.spis = parseSpis('ah', opt, arg!); d.invert = invert; break;
-      case 'ahlen': d.len = parseUint('ah', opt, arg!, 0, 0xffffffff); d.invLen = invert; break;
+      case 'ahlen': d.len = xtUint('ah', opt, arg!, 0, 0xffffffff); d.invLen = invert; break;
       case 'ahres': d.res = true; break;
     }
   },

@@ -4,10 +4,9 @@
  * including the NUL, so longer text is silently cut to 255 bytes
  * (xtopt_parse_string with XTOPT_PUT).
  */
-import { paramError } from '../../util/errors';
 import { saveString } from '../../util/quote';
 import { defineMatch } from '../types';
-import { xtOnce, type Seen } from './guided';
+import { xtMandatory, xtOnce, type Seen } from '../xtoptions';
 
 const MAX_COMMENT_LEN = 256;
 
@@ -24,9 +23,7 @@ export const comment = defineMatch<CommentInfo>({
     const bytes = Buffer.from(arg!, 'utf8');
     d.comment = bytes.length >= MAX_COMMENT_LEN ? bytes.subarray(0, MAX_COMMENT_LEN - 1).toString('utf8') : arg!;
   },
-  finalCheck(d) {
-    if (!d.seen.has('comment')) paramError('comment: option "--comment" must be specified\n');
-  },
+  finalCheck: (d) => xtMandatory('comment', 'comment', d.seen),
   print: (d) => ` /* ${d.comment} */`,
   save: (d) => ' --comment' + saveString(d.comment),
 });

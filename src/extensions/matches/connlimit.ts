@@ -6,7 +6,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { fcheck, optCheck, parsePlen, parseUint, type FcheckEntry } from './xtparse';
+import { xtFcheckNamed, xtOnce, xtPlenMask, xtUint, type FcheckEntry } from '../xtoptions';
 
 const TABLE: readonly FcheckEntry[] = [
   { name: 'connlimit-upto', excl: ['connlimit-above'] },
@@ -33,14 +33,14 @@ export const connlimit = defineMatch<ConnlimitInfo>({
   options: TABLE.map((e) => ({ name: e.name, arg: e.name.endsWith('addr') ? 'none' as const : 'required' as const })),
   init: (ctx) => ({ seen: new Set(), limit: 0, upto: false, bits: ctx.family === 4 ? 32 : 128, daddr: false }),
   parse(opt, arg, invert, d, ctx) {
-    optCheck('connlimit', opt, d.seen, invert, opt === 'connlimit-upto' || opt === 'connlimit-above');
+    xtOnce('connlimit', opt, d.seen, invert, opt === 'connlimit-upto' || opt === 'connlimit-above');
     switch (opt) {
       case 'connlimit-upto':
       case 'connlimit-above':
-        d.limit = parseUint('connlimit', opt, arg!, 0, 0xffffffff);
+        d.limit = xtUint('connlimit', opt, arg!, 0, 0xffffffff);
         d.upto = (opt === 'connlimit-upto') !== invert;
         break;
-      case 'connlimit-mask': d.bits = parsePlen('connlimit', opt, ctx.family, arg!); break;
+      case 'connlimit-mask': d.bits = xtPlenMask('connlimit', opt, ctx.family, arg!); break;
       case 'connlimit-saddr': d.daddr = false; break;
       case 'connlimit-daddr': d.daddr = true; break;
     }
@@ -49,7 +49,7 @@ export const connlimit = defineMatch<ConnlimitInfo>({
     if (!d.seen.has('connlimit-upto') && !d.seen.has('connlimit-above')) {
       paramError('You must specify "--connlimit-above" or "--connlimit-upto".');
     }
-    fcheck('connlimit', TABLE, d.seen);
+    xtFcheckNamed('connlimit', TABLE, d.seen);
   },
   print: (d) => ` #conn ${d.daddr ? 'dst' : 'src'}/${d.bits} ${d.upto ? '<=' : '>'} ${d.limit}`,
   save: (d) => ` --connlimit-${d.upto ? 'upto' : 'above'} ${d.limit} --connlimit-mask ${d.bits} --connlimit-${d.daddr ? 'd' : 's'}addr`,

@@ -4,10 +4,9 @@
  * connection's mark. Same syntax as mark; -L spells it differently
  * ("connmark match  0x1", "connmark match ! 0x1").
  */
-import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
 import { markMaskText, type MarkInfo } from './mark';
-import { xtMarkMask, xtOnce } from './guided';
+import { xtMandatory, xtMarkMask, xtOnce } from '../xtoptions';
 
 export const connmark = defineMatch<MarkInfo>({
   kind: 'match',
@@ -19,11 +18,9 @@ export const connmark = defineMatch<MarkInfo>({
   parse(_opt, arg, invert, d) {
     xtOnce('connmark', 'mark', d.seen, invert, true);
     const r = xtMarkMask('connmark', 'mark', arg!);
-    d.mark = r.value; d.mask = r.mask; d.invert = invert;
+    d.mark = r.mark; d.mask = r.mask; d.invert = invert;
   },
-  finalCheck(d) {
-    if (!d.seen.has('mark')) paramError('connmark: option "--mark" must be specified\n');
-  },
+  finalCheck: (d) => xtMandatory('connmark', 'mark', d.seen),
   print: (d) => ` connmark match ${d.invert ? '!' : ''} ${markMaskText(d)}`,
   save: (d) => `${d.invert ? ' !' : ''} --mark ${markMaskText(d)}`,
 });

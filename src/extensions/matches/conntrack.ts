@@ -9,8 +9,29 @@
 import type { Family } from '../../rules/model';
 import { addrToString, hostName, isZero, maskToListString } from '../../util/addr';
 import { paramError } from '../../util/errors';
+import { getservbyname } from '../../util/netdb';
 import { defineMatch, type PrintContext } from '../types';
-import { optCheck, parseHostMask, parsePortRC, parseProto, parseUintRange } from './xtparse';
+import { xtHostMask, xtOnce, xtPortRange, xtProtocol, xtUintRangePair } from '../xtoptions';
+
+/**
+ * The port lookup conntrack's port options have always used here. It is
+ * NOT xtables_getportbyname as iptables 1.8.9 runs it (getPortByName in
+ * ../xtoptions, which udp uses and its tests confirm): this one takes only
+ * plain digit strings as numbers, modulo 65536, and tries tcp, udp, sctp,
+ * dccp. Checked against iptables-legacy 1.8.9: "--ctorigsrcport +53" and
+ * " 53" are port 53 there but fail here; "2147483648" and "3000000000"
+ * fail there but are accepted here. Kept as it was when the option helpers
+ * were merged (that merge changed no output); switching to getPortByName
+ * is the fix.
+ */
+function conntrackPortByName(name: string): number {
+  if (/^[0-9]+$/.test(name)) return Number(BigInt(name) % 65536n);
+  for (const p of ['tcp', 'udp', 'sctp', 'dccp']) {
+    const v = getservbyname(name, p);
+    if (v !== undefined) return v;
+  }
+  return -1;
+}
 
 /** State names in print order (print_state); NEW..ESTABLISHED are the IP_CT_* bits. */
 export const CT_STATES: readonly (readonly [string, number])[] = [
@@ -144,7 +165,7 @@ export const conntrack = defineMatch<ConntrackInfo>({
   ],
   init: () => ({ seen: new Set(), invStatus: false }),
   parse(opt, arg, invert, d, ctx) {
-    optCheck('conntrack', opt, d.seen, invert, opt !== 'ctdir');
+    xtOnce('conntrack', opt, d.seen, invert, opt !== 'ctdir');
     const a = arg!;
     const family: Family = ctx.family;
     switch (opt) {
@@ -152,7 +173,7 @@ export const conntrack = defineMatch<ConntrackInfo>({
         d.state = { mask: parseStates(a, 'Bad ctstate'), inv: invert };
         break;
       case 'ctproto': {
-        const num = parseProto(a);
+        const num = xtProtocol(a);
         // libxt_conntrack tests XT_INV_PROTO (0x40), which in this struct is
         // the --ctstatus inversion bit: "! --ctstatus X --ctproto 0" fails.
         if (num === 0 && d.invStatus) paramError('conntrack: rule would never match protocol');
@@ -160,18 +181,17 @@ export const conntrack = defineMatch<ConntrackInfo>({
         break;
       }
       case 'ctorigsrc': case 'ctorigdst': case 'ctreplsrc': case 'ctrepldst':
-        d[opt.slice(2) as AddrKey] = { ...parseHostMask('conntrack', opt, family, a), inv: invert };
+        d[opt.slice(2) as AddrKey] = { ...xtHostMask('conntrack', opt, family, a), inv: invert };
         break;
       case 'ctorigsrcport': case 'ctorigdstport': case 'ctreplsrcport': case 'ctrepldstport':
-        d[opt.slice(2) as PortKey] = { range: parsePortRC('conntrack', opt, a), inv: invert };
+        d[opt.slice(2) as PortKey] = { range: xtPortRange('conntrack', opt, a, conntrackPortByName), inv: invert };
         break;
       case 'ctstatus':
         d.status = { mask: parseList(a, STATUS_PARSE_ORDER, 'Bad ctstatus', (n) => CT_STATUS.find(([x]) => x === n)?.[1] ?? 0), inv: invert };
         d.invStatus = invert;
         break;
       case 'ctexpire': {
-        const v = parseUintRange('conntrack', opt, a, 0xffffffff);
-        d.expire = { range: [v[0], v[1] ?? v[0]], inv: invert };
+        d.expire = { range: xtUintRangePair('conntrack', opt, a, 0xffffffff), inv: invert };
         break;
       }
       case 'ctdir':

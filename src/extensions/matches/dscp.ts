@@ -4,7 +4,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { xtExclusive, xtOnce, xtUint, type Seen } from './guided';
+import { hex02, xtFcheckNamed, xtOnce, xtUint, type Seen } from '../xtoptions';
 
 /** dscp_helper.c ds_classes, compared case-insensitively. */
 const CLASSES: Record<string, number> = {
@@ -16,8 +16,6 @@ const CLASSES: Record<string, number> = {
 const TABLE = [{ name: 'dscp', excl: ['dscp-class'] }, { name: 'dscp-class', excl: ['dscp'] }];
 
 export interface DscpInfo { dscp: number; invert: boolean; seen: Seen; }
-
-const hex2 = (n: number): string => '0x' + n.toString(16).padStart(2, '0');
 
 export const dscp = defineMatch<DscpInfo>({
   kind: 'match',
@@ -38,8 +36,8 @@ export const dscp = defineMatch<DscpInfo>({
   },
   finalCheck(d) {
     if (d.seen.size === 0) paramError('DSCP match: Parameter --dscp is required');
-    xtExclusive('dscp', TABLE, d.seen);
+    xtFcheckNamed('dscp', TABLE, d.seen);
   },
-  print: (d) => ` DSCP match ${d.invert ? '!' : ''}${hex2(d.dscp)}`,
-  save: (d) => `${d.invert ? ' !' : ''} --dscp ${hex2(d.dscp)}`,
+  print: (d) => ` DSCP match ${d.invert ? '!' : ''}${hex02(d.dscp)}`,
+  save: (d) => `${d.invert ? ' !' : ''} --dscp ${hex02(d.dscp)}`,
 });

@@ -6,7 +6,7 @@
 import { paramError } from '../../util/errors';
 import { EINVAL_MSG } from '../../rules/validate';
 import { defineMatch } from '../types';
-import { xtOnce, xtUint, type Seen } from './guided';
+import { xtOnce, xtUint, type Seen } from '../xtoptions';
 
 interface Flag { on: boolean; invert: boolean; }
 

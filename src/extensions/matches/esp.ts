@@ -4,7 +4,7 @@
  * Save leaves out the full range even when inverted; -L still shows it.
  */
 import { defineMatch } from '../types';
-import { optCheck, parseUintRange } from './xtparse';
+import { xtOnce, xtUintRangePair } from '../xtoptions';
 
 export interface SpiInfo {
   seen: Set<string>;
@@ -27,8 +27,7 @@ export function saveSpis(opt: string, spis: [number, number], invert: boolean): 
 }
 
 export function parseSpis(ext: string, opt: string, arg: string): [number, number] {
-  const v = parseUintRange(ext, opt, arg, 0xffffffff);
-  return [v[0], v[1] ?? v[0]];
+  return xtUintRangePair(ext, opt, arg, 0xffffffff);
 }
 
 export const esp = defineMatch<SpiInfo>({
@@ -39,7 +38,7 @@ export const esp = defineMatch<SpiInfo>({
   options: [{ name: 'espspi', arg: 'required' }],
   init: () => ({ seen: new Set(), spis: [0, 0xffffffff], invert: false }),
   parse(opt, arg, invert, d) {
-    optCheck('esp', opt, d.seen, invert, true);
+    xtOnce('esp', opt, d.seen, invert, true);
     d.spis = parseSpis('esp', opt, arg!);
     d.invert = invert;
   },

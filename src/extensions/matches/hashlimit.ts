@@ -14,7 +14,7 @@ import { strtoulPrefix } from '../../util/num';
 import { defineMatch } from '../types';
 import { cutString } from './helper';
 import { ERANGE_MSG, atoi } from './limit';
-import { fcheck, parsePlenRaw, parseUint, type FcheckEntry } from './xtparse';
+import { xtFcheckNamed, xtPlen, xtUint, type FcheckEntry } from '../xtoptions';
 
 const U64 = (1n << 64n) - 1n;
 const U32 = 0xffffffffn;
@@ -258,13 +258,13 @@ export const hashlimit = defineMatch<HashlimitInfo>({
         d.mode |= m!;
         break;
       }
-      case 'hashlimit-srcmask': d.srcmask = parsePlenRaw('hashlimit', key, ctx.family, a); break;
-      case 'hashlimit-dstmask': d.dstmask = parsePlenRaw('hashlimit', key, ctx.family, a); break;
+      case 'hashlimit-srcmask': d.srcmask = xtPlen('hashlimit', key, ctx.family, a); break;
+      case 'hashlimit-dstmask': d.dstmask = xtPlen('hashlimit', key, ctx.family, a); break;
       case 'hashlimit-burst': d.burst = parseBurst(a); break;
-      case 'hashlimit-htable-size': d.size = parseUint('hashlimit', key, a, 0, 0xffffffff); break;
-      case 'hashlimit-htable-max': d.max = parseUint('hashlimit', key, a, 0, 0xffffffff); break;
-      case 'hashlimit-htable-gcinterval': d.gcInterval = parseUint('hashlimit', key, a, 0, 0xffffffff); break;
-      case 'hashlimit-htable-expire': d.expire = parseUint('hashlimit', key, a, 0, 0xffffffff); break;
+      case 'hashlimit-htable-size': d.size = xtUint('hashlimit', key, a, 0, 0xffffffff); break;
+      case 'hashlimit-htable-max': d.max = xtUint('hashlimit', key, a, 0, 0xffffffff); break;
+      case 'hashlimit-htable-gcinterval': d.gcInterval = xtUint('hashlimit', key, a, 0, 0xffffffff); break;
+      case 'hashlimit-htable-expire': d.expire = xtUint('hashlimit', key, a, 0, 0xffffffff); break;
       case 'hashlimit-name':
         if (a.length < 1) paramError('Argument must have a minimum length of 1 characters\n');
         d.name = cutString(a, 255);
@@ -299,7 +299,7 @@ export const hashlimit = defineMatch<HashlimitInfo>({
       if (!(d.mode & BYTES)) d.avg /= BigInt(d.mult);
       if (d.interval === 0) d.interval = d.mode & BYTES ? 1 : d.mult;
     }
-    fcheck('hashlimit', TABLE, d.seen);
+    xtFcheckNamed('hashlimit', TABLE, d.seen);
   },
   // xt_hashlimit.c: xt_check_proc_name, then hashlimit_mt_check_common.
   check(d, ctx) {

@@ -5,7 +5,7 @@
  */
 import { saveString } from '../../util/quote';
 import { defineMatch } from '../types';
-import { mandatory, optCheck } from './xtparse';
+import { xtMandatory, xtOnce } from '../xtoptions';
 
 export interface HelperInfo {
   seen: Set<string>;
@@ -26,12 +26,12 @@ export const helper = defineMatch<HelperInfo>({
   options: [{ name: 'helper', arg: 'required' }],
   init: () => ({ seen: new Set(), name: '', invert: false }),
   parse(opt, arg, invert, d) {
-    optCheck('helper', opt, d.seen, invert, true);
+    xtOnce('helper', opt, d.seen, invert, true);
     d.name = cutString(arg!, 30);
     d.invert = invert;
   },
   finalCheck(d) {
-    mandatory('helper', 'helper', d.seen);
+    xtMandatory('helper', 'helper', d.seen);
   },
   print: (d) => ` helper match ${d.invert ? '! ' : ''}"${d.name}"`,
   save: (d) => `${d.invert ? ' !' : ''} --helper${saveString(d.name)}`,

@@ -7,7 +7,7 @@
 import { paramError } from '../../util/errors';
 import { strtoulPrefix } from '../../util/num';
 import { defineMatch } from '../types';
-import { xtOnce, type Seen } from './guided';
+import { xtMandatory, xtOnce, type Seen } from '../xtoptions';
 
 export interface IcmpName { name: string; type: number; min: number; max: number; }
 
@@ -105,10 +105,7 @@ export const icmp = defineMatch<IcmpInfo>({
     const r = parseIcmpType(arg!, ICMP_NAMES, 'ICMP');
     d.type = r.type; d.code = r.code; d.invert = invert;
   },
-  finalCheck(d) {
-    // XTOPT_MAND
-    if (!d.seen.has('icmp-type')) paramError('icmp: option "--icmp-type" must be specified\n');
-  },
+  finalCheck: (d) => xtMandatory('icmp', 'icmp-type', d.seen),
   print: (d, ctx) => printIcmpType('icmp', d, ctx.numeric, ICMP_NAMES),
   save(d) {
     // type 0xff is "any" whatever the codes are.

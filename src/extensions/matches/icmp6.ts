@@ -4,10 +4,9 @@
  * -m icmpv6, -m ipv6-icmp and implicitly by -p icmpv6 / ipv6-icmp / 58.
  * No "any" name and no special save form for type 255, unlike icmp.
  */
-import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
 import { parseIcmpType, printIcmpType, saveIcmpType, type IcmpInfo, type IcmpName } from './icmp';
-import { xtOnce } from './guided';
+import { xtMandatory, xtOnce } from '../xtoptions';
 
 const n = (name: string, type: number, min = 0, max = 0xff): IcmpName => ({ name, type, min, max });
 
@@ -40,9 +39,7 @@ export const icmp6 = defineMatch<IcmpInfo>({
     const r = parseIcmpType(arg!, ICMPV6_NAMES, 'ICMPv6');
     d.type = r.type; d.code = r.code; d.invert = invert;
   },
-  finalCheck(d) {
-    if (!d.seen.has('icmpv6-type')) paramError('icmp6: option "--icmpv6-type" must be specified\n');
-  },
+  finalCheck: (d) => xtMandatory('icmp6', 'icmpv6-type', d.seen),
   print: (d, ctx) => printIcmpType('ipv6-icmp', d, ctx.numeric, ICMPV6_NAMES),
   save: (d) => saveIcmpType('--icmpv6-type', d),
 });

@@ -8,7 +8,7 @@ import type { Family } from '../../rules/model';
 import { addrToString, parseIPv4, parseIPv6 } from '../../util/addr';
 import { paramError } from '../../util/errors';
 import { defineMatch, type ParseContext } from '../types';
-import { xtOnce, type Seen } from './guided';
+import { xtOnce, type Seen } from '../xtoptions';
 
 interface Range { from: Uint8Array; to: Uint8Array; invert: boolean; }
 

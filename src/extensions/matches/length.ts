@@ -3,7 +3,7 @@
  * [!] --length min[:max] on the packet length (UINT16RC, no min <= max check).
  */
 import { defineMatch } from '../types';
-import { xtMandatory, xtOnce, xtUintRange, type Seen } from './guided';
+import { xtMandatory, xtOnce, xtUintRangePair, type Seen } from '../xtoptions';
 
 export interface LengthInfo { min: number; max: number; invert: boolean; seen: Seen; }
 
@@ -17,9 +17,7 @@ export const length = defineMatch<LengthInfo>({
   init: () => ({ min: 0, max: 0, invert: false, seen: new Set() }),
   parse(_opt, arg, invert, d) {
     xtOnce('length', 'length', d.seen, invert, true);
-    const v = xtUintRange('length', 'length', arg!, 0xffff);
-    d.min = v[0];
-    d.max = v.length > 1 ? v[1] : v[0];
+    [d.min, d.max] = xtUintRangePair('length', 'length', arg!, 0xffff);
     d.invert = invert;
   },
   finalCheck: (d) => xtMandatory('length', 'length', d.seen),

@@ -6,7 +6,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { optCheck, parseUint } from './xtparse';
+import { xtOnce, xtUint } from '../xtoptions';
 
 const SCALE = 10000;
 /** strerror(ERANGE), as iptables reports the kernel's refusal. */
@@ -81,13 +81,13 @@ export const limit = defineMatch<LimitInfo>({
   options: [{ name: 'limit', arg: 'required' }, { name: 'limit-burst', arg: 'required' }],
   init: () => ({ seen: new Set(), avg: parseRate('3/hour')!, burst: DEFAULT_BURST }),
   parse(opt, arg, invert, d) {
-    optCheck('limit', opt, d.seen, invert, false);
+    xtOnce('limit', opt, d.seen, invert, false);
     if (opt === 'limit') {
       const v = parseRate(arg!);
       if (v === undefined) paramError(`bad rate "${arg}"'`);
       d.avg = v;
     } else {
-      d.burst = parseUint('limit', opt, arg!, 0, 10000);
+      d.burst = xtUint('limit', opt, arg!, 0, 10000);
     }
   },
   // xt_limit.c limit_mt_check: burst 0, or avg*burst overflowing the credits (ERANGE).

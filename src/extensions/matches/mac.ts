@@ -5,7 +5,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { xtMandatory, xtOnce, type Seen } from './guided';
+import { xtMandatory, xtOnce, type Seen } from '../xtoptions';
 
 export interface MacInfo { mac: number[]; invert: boolean; seen: Seen; }
 

@@ -2,14 +2,13 @@
  * mark match, revision 1 (extensions/libxt_mark.c; net/netfilter/xt_mark.c):
  * [!] --mark value[/mask]. The value is kept as given (not masked).
  */
-import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { hex, xtMarkMask, xtOnce, type Seen } from './guided';
+import { hex32, xtMandatory, xtMarkMask, xtOnce, type Seen } from '../xtoptions';
 
 export interface MarkInfo { mark: number; mask: number; invert: boolean; seen: Seen; }
 
 export function markMaskText(d: { mark: number; mask: number }): string {
-  return hex(d.mark) + (d.mask !== 0xffffffff ? '/' + hex(d.mask) : '');
+  return hex32(d.mark) + (d.mask !== 0xffffffff ? '/' + hex32(d.mask) : '');
 }
 
 export const mark = defineMatch<MarkInfo>({
@@ -22,11 +21,9 @@ export const mark = defineMatch<MarkInfo>({
   parse(_opt, arg, invert, d) {
     xtOnce('mark', 'mark', d.seen, invert, true);
     const r = xtMarkMask('mark', 'mark', arg!);
-    d.mark = r.value; d.mask = r.mask; d.invert = invert;
+    d.mark = r.mark; d.mask = r.mask; d.invert = invert;
   },
-  finalCheck(d) {
-    if (!d.seen.has('mark')) paramError('mark: option "--mark" must be specified\n');
-  },
+  finalCheck: (d) => xtMandatory('mark', 'mark', d.seen),
   print: (d) => ` mark match${d.invert ? ' !' : ''} ${markMaskText(d)}`,
   save: (d) => `${d.invert ? ' !' : ''} --mark ${markMaskText(d)}`,
 });

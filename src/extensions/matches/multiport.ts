@@ -9,7 +9,7 @@ import { getservbyport } from '../../util/netdb';
 import { EINVAL_MSG } from '../../rules/validate';
 import { defineMatch } from '../types';
 import { parsePort } from './ports';
-import { xtOnce, type Seen } from './guided';
+import { xtFcheckNamed, xtOnce, type FcheckEntry, type Seen } from '../xtoptions';
 
 const MULTI_PORTS = 15;
 const PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 136: 'udplite', 132: 'sctp', 33: 'dccp' };
@@ -27,6 +27,8 @@ export interface MultiportInfo {
 
 /** Canonical names in table order (id order), as libxtables reports them. */
 const OPT_NAMES: readonly [Flags, string][] = [['sports', 'source-ports'], ['dports', 'destination-ports'], ['ports', 'ports']];
+/** Every option excludes the others. */
+const TABLE: readonly FcheckEntry[] = OPT_NAMES.map(([, name]) => ({ name, excl: OPT_NAMES.map(([, n]) => n) }));
 
 function checkProto(proto: number, invProto: boolean): string {
   const name = PROTOS[proto];
@@ -87,9 +89,7 @@ export const multiport = defineMatch<MultiportInfo>({
   },
   finalCheck(d) {
     if (d.seen.size === 0) paramError('multiport expection an option');
-    // xtables_options_fcheck: every option excludes the others; first set one (table order) is named first.
-    const set = OPT_NAMES.filter(([, n]) => d.seen.has(n));
-    if (set.length > 1) paramError(`multiport: option "--${set[0][1]}" cannot be used together with "--${set[1][1]}".\n`);
+    xtFcheckNamed('multiport', TABLE, d.seen);
   },
   print(d, ctx) {
     return ` multiport ${d.flags} ${d.invert ? ' !' : ''}${portList(d, ctx.numeric, PROTOS[ctx.ip.proto])}`;

@@ -9,7 +9,7 @@ import { EINVAL_MSG } from '../../rules/validate';
 import { paramError } from '../../util/errors';
 import { strtoulPrefix } from '../../util/num';
 import { defineMatch } from '../types';
-import { optCheck } from './xtparse';
+import { xtOnce } from '../xtoptions';
 
 const MAX_ID = 0xfffffffe; // -1 is reserved
 
@@ -81,7 +81,7 @@ export const owner = defineMatch<OwnerInfo>({
   ],
   init: () => ({ seen: new Set(), suppl: false }),
   parse(opt, arg, invert, d) {
-    optCheck('owner', opt, d.seen, invert, opt !== 'suppl-groups');
+    xtOnce('owner', opt, d.seen, invert, opt !== 'suppl-groups');
     switch (opt) {
       case 'uid-owner': d.uid = { range: parseIdRange(opt, arg!), inv: invert }; break;
       case 'gid-owner': d.gid = { range: parseIdRange(opt, arg!), inv: invert }; break;

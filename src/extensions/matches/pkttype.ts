@@ -6,7 +6,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { xtMandatory, xtOnce, type Seen } from './guided';
+import { xtMandatory, xtOnce, type Seen } from '../xtoptions';
 
 /** linux/if_packet.h PACKET_* values, libxt_pkttype.c table order. */
 const TYPES: readonly [string, number][] = [

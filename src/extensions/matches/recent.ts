@@ -8,7 +8,7 @@ import { addrToString, prefixMask } from '../../util/addr';
 import { EINVAL_MSG } from '../../rules/validate';
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { fcheck, optCheck, parseHost, parseUint, type FcheckEntry } from './xtparse';
+import { xtFcheckNamed, xtHost, xtOnce, xtUint, type FcheckEntry } from '../xtoptions';
 
 const OPS = ['set', 'rcheck', 'update', 'remove'] as const;
 const OP_LABEL: Record<string, string> = { set: 'SET', rcheck: 'CHECK', update: 'UPDATE', remove: 'REMOVE' };
@@ -52,10 +52,10 @@ export const recent = defineMatch<RecentInfo>({
     // The four operations exclude each other via .excl, which
     // xtables_option_parse treats like a second use of the same option.
     const isOp = (OPS as readonly string[]).includes(opt);
-    optCheck('recent', opt, d.seen, invert, isOp);
+    xtOnce('recent', opt, d.seen, invert, isOp);
     switch (opt) {
-      case 'seconds': d.seconds = parseUint('recent', opt, arg!, 1, 0xffffffff); break;
-      case 'hitcount': d.hitcount = parseUint('recent', opt, arg!, 0, 0xffffffff); break;
+      case 'seconds': d.seconds = xtUint('recent', opt, arg!, 1, 0xffffffff); break;
+      case 'hitcount': d.hitcount = xtUint('recent', opt, arg!, 0, 0xffffffff); break;
       case 'reap': d.reap = true; break;
       case 'rttl': d.rttl = true; break;
       // XTTYPE_STRING into a 200-byte field: silently cut to 199 bytes.
@@ -66,13 +66,13 @@ export const recent = defineMatch<RecentInfo>({
       }
       case 'rsource': d.dest = false; break;
       case 'rdest': d.dest = true; break;
-      case 'mask': d.mask = parseHost(ctx.family, arg!); break;
+      case 'mask': d.mask = xtHost(ctx.family, arg!); break;
       default: d.op = opt; if (invert) d.invert = true;
     }
   },
   finalCheck(d) {
     if (!d.op) paramError("recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
-    fcheck('recent', TABLE, d.seen);
+    xtFcheckNamed('recent', TABLE, d.seen);
   },
   // xt_recent.c recent_mt_check.
   check(d) {

@@ -5,7 +5,7 @@
  * only in the raw and mangle tables and only from PREROUTING.
  */
 import { defineMatch } from '../types';
-import { optCheck } from './xtparse';
+import { xtOnce } from '../xtoptions';
 
 /** Flags in the order print/save list them (XT_RPFILTER_* bit order). */
 const FLAGS = ['loose', 'validmark', 'accept-local', 'invert'] as const;
@@ -23,7 +23,7 @@ export const rpfilter = defineMatch<RpfilterInfo>({
   options: FLAGS.map((name) => ({ name, arg: 'none' as const })),
   init: () => ({ seen: new Set() }),
   parse(opt, _arg, invert, d) {
-    optCheck('rpfilter', opt, d.seen, invert, false);
+    xtOnce('rpfilter', opt, d.seen, invert, false);
   },
   print: (d) => ' rpfilter' + FLAGS.filter((f) => d.seen.has(f)).map((f) => ` ${f}`).join(''),
   save: (d) => FLAGS.filter((f) => d.seen.has(f)).map((f) => ` --${f}`).join(''),

@@ -7,7 +7,7 @@
  */
 import { defineMatch } from '../types';
 import { parseStates, stateNames } from './conntrack';
-import { mandatory, optCheck } from './xtparse';
+import { xtMandatory, xtOnce } from '../xtoptions';
 
 const STATE_NAMES = ['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED'];
 
@@ -24,13 +24,13 @@ export const state = defineMatch<StateInfo>({
   options: [{ name: 'state', arg: 'required' }],
   init: () => ({ seen: new Set(), mask: 0, inv: false }),
   parse(opt, arg, invert, d) {
-    optCheck('state', opt, d.seen, invert, true);
+    xtOnce('state', opt, d.seen, invert, true);
     d.mask = parseStates(arg!, 'Bad state', STATE_NAMES,
       '"--state" requires a list of states with no spaces, e.g. ESTABLISHED,RELATED');
     d.inv = invert;
   },
   finalCheck(d) {
-    mandatory('state', 'state', d.seen);
+    xtMandatory('state', 'state', d.seen);
   },
   print: (d) => `${d.inv ? ' !' : ''} state ${stateNames(d.mask)}`,
   save: (d) => `${d.inv ? ' !' : ''} --state ${stateNames(d.mask)}`,

@@ -6,7 +6,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { fcheck, optCheck, parseUint, type FcheckEntry } from './xtparse';
+import { xtFcheckNamed, xtOnce, xtUint, type FcheckEntry } from '../xtoptions';
 
 const TABLE: readonly FcheckEntry[] = [
   { name: 'mode', mand: true },
@@ -61,7 +61,7 @@ export const statistic = defineMatch<StatisticInfo>({
   init: () => ({ seen: new Set(), nth: false, invert: false, probability: 0, every: 0, packet: 0 }),
   parse(opt, arg, invert, d) {
     if (invert) d.invert = true;
-    optCheck('statistic', opt, d.seen, invert, opt === 'probability' || opt === 'every');
+    xtOnce('statistic', opt, d.seen, invert, opt === 'probability' || opt === 'every');
     const a = arg!;
     switch (opt) {
       case 'mode':
@@ -75,15 +75,15 @@ export const statistic = defineMatch<StatisticInfo>({
         d.probability = Number.isNaN(v) ? 0 : Math.round(0x80000000 * v);
         break;
       }
-      case 'every': d.every = parseUint('statistic', opt, a, 1, 0xffffffff) - 1; break;
-      case 'packet': d.packet = parseUint('statistic', opt, a, 0, 0xffffffff); break;
+      case 'every': d.every = xtUint('statistic', opt, a, 1, 0xffffffff) - 1; break;
+      case 'packet': d.packet = xtUint('statistic', opt, a, 0, 0xffffffff); break;
     }
   },
   finalCheck(d) {
     if (!d.nth && !d.seen.has('probability')) paramError('--probability must be specified when using random mode');
     if (d.nth && !d.seen.has('every') && !d.seen.has('packet')) paramError('--every and --packet must be specified when using nth mode');
     if (d.packet > d.every) paramError('the --packet p must be 0 <= p <= n-1');
-    fcheck('statistic', TABLE, d.seen);
+    xtFcheckNamed('statistic', TABLE, d.seen);
   },
   print: (d) => ' statistic' + render(d, ''),
   save: (d) => render(d, '--'),

@@ -10,7 +10,7 @@ import { EINVAL_MSG } from '../../rules/validate';
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
 import { cutString } from './helper';
-import { fcheck, optCheck, parseUint, type FcheckEntry } from './xtparse';
+import { xtFcheckNamed, xtOnce, xtUint, type FcheckEntry } from '../xtoptions';
 
 const MAX_PATTERN = 128;
 /** strerror(ENOENT) as iptables words it. */
@@ -97,11 +97,11 @@ export const string = defineMatch<StringInfo>({
   options: TABLE.map((e) => ({ name: e.name, arg: e.name === 'icase' ? 'none' as const : 'required' as const })),
   init: () => ({ seen: new Set(), algo: '', pattern: [], from: 0, to: 65535, invert: false, icase: false }),
   parse(opt, arg, invert, d) {
-    optCheck('string', opt, d.seen, invert, opt === 'string' || opt === 'hex-string');
+    xtOnce('string', opt, d.seen, invert, opt === 'string' || opt === 'hex-string');
     const a = arg!;
     switch (opt) {
-      case 'from': d.from = parseUint('string', opt, a, 0, 65535); break;
-      case 'to': d.to = parseUint('string', opt, a, 0, 65535); break;
+      case 'from': d.from = xtUint('string', opt, a, 0, 65535); break;
+      case 'to': d.to = xtUint('string', opt, a, 0, 65535); break;
       case 'algo': d.algo = cutString(a, 16); break;
       case 'string': {
         const b = Buffer.from(a, 'utf8');
@@ -121,7 +121,7 @@ export const string = defineMatch<StringInfo>({
     if (!d.seen.has('string') && !d.seen.has('hex-string')) {
       paramError("STRING match: You must specify `--string' or `--hex-string'");
     }
-    fcheck('string', TABLE, d.seen);
+    xtFcheckNamed('string', TABLE, d.seen);
   },
   check(d) {
     if (d.from > d.to) return EINVAL_MSG;

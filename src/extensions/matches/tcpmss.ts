@@ -5,7 +5,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { xtMandatory, xtOnce, xtUintRange, type Seen } from './guided';
+import { xtMandatory, xtOnce, xtUintRangePair, type Seen } from '../xtoptions';
 
 export interface TcpmssInfo { min: number; max: number; invert: boolean; seen: Seen; }
 
@@ -20,9 +20,7 @@ export const tcpmss = defineMatch<TcpmssInfo>({
   init: () => ({ min: 0, max: 0, invert: false, seen: new Set() }),
   parse(_opt, arg, invert, d) {
     xtOnce('tcpmss', 'mss', d.seen, invert, true);
-    const v = xtUintRange('tcpmss', 'mss', arg!, 0xffff);
-    d.min = v[0];
-    d.max = v.length > 1 ? v[1] : v[0];
+    [d.min, d.max] = xtUintRangePair('tcpmss', 'mss', arg!, 0xffff);
     // libxt_tcpmss rejects a reversed range (length does not).
     if (d.min > d.max) paramError('tcpmss: invalid range given');
     d.invert = invert;

@@ -10,7 +10,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
-import { fcheck, optCheck, type FcheckEntry } from './xtparse';
+import { xtFcheckNamed, xtOnce, type FcheckEntry } from '../xtoptions';
 
 const WEEK_DAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const ALL_MONTHDAYS = 0xfffffffe;
@@ -167,7 +167,7 @@ export const time = defineMatch<TimeInfo>({
     monthdays: ALL_MONTHDAYS, weekdays: ALL_WEEKDAYS, localTz: false, contiguous: false,
   }),
   parse(opt, arg, invert, d, ctx) {
-    optCheck('time', opt, d.seen, invert, opt === 'weekdays' || opt === 'monthdays');
+    xtOnce('time', opt, d.seen, invert, opt === 'weekdays' || opt === 'monthdays');
     const a = arg ?? '';
     switch (opt) {
       case 'datestart': d.dateStart = parseDate(a); break;
@@ -187,7 +187,7 @@ export const time = defineMatch<TimeInfo>({
     if (d.contiguous && d.dayStart < d.dayStop) {
       paramError('time: --contiguous only makes sense when stoptime is smaller than starttime');
     }
-    fcheck('time', TABLE, d.seen);
+    xtFcheckNamed('time', TABLE, d.seen);
   },
   print(d) {
     let s = ' TIME';

@@ -7,7 +7,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineMatch, type MatchExtension } from '../types';
-import { xtExclusive, xtOnce, xtUint, type Seen } from './guided';
+import { xtFcheckNamed, xtOnce, xtUint, type Seen } from '../xtoptions';
 
 type Mode = 'eq' | 'ne' | 'lt' | 'gt';
 
@@ -37,7 +37,7 @@ export function makeTtlMatch(name: 'ttl' | 'hl', family: 4 | 6, label: string, m
     finalCheck(d) {
       // x6_fcheck runs before the generic exclusion checks.
       if (d.seen.size === 0) paramError(missing);
-      xtExclusive(name, table, d.seen);
+      xtFcheckNamed(name, table, d.seen);
     },
     print: (d) => ` ${label} match ${label} ${SYM[d.mode]} ${d.value}`,
     save(d) {

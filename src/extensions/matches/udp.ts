@@ -6,7 +6,7 @@
  */
 import { defineMatch } from '../types';
 import { printPorts, type PortRange } from './ports';
-import { xtOnce, xtPortRange, type Seen } from './guided';
+import { xtOnce, xtPortRange, type Seen } from '../xtoptions';
 
 export interface UdpInfo {
   spts: PortRange;

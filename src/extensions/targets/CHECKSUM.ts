@@ -4,9 +4,9 @@
  * option.
  */
 import { defineTarget } from '../types';
-import { optionSpecs, xoFcheck, xoParse, type OptEntry } from './xtopt';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
-const ENTRIES: readonly OptEntry[] = [{ name: 'checksum-fill', id: 0, type: 'none', mand: true }];
+const ENTRIES: readonly XtOption[] = [{ name: 'checksum-fill', id: 0, type: 'none', mand: true }];
 
 interface ChecksumInfo { fill: boolean; xflags: number; }
 
@@ -18,10 +18,10 @@ export const CHECKSUM = defineTarget<ChecksumInfo>({
   options: optionSpecs(ENTRIES),
   init: () => ({ fill: false, xflags: 0 }),
   parse(_opt, arg, invert, d) {
-    xoParse('CHECKSUM', ENTRIES[0], arg, invert, d);
+    xtParse('CHECKSUM', ENTRIES, 'checksum-fill', arg, invert, d);
     d.fill = true;
   },
-  finalCheck: (d) => xoFcheck('CHECKSUM', ENTRIES, d.xflags),
+  finalCheck: (d) => xtFcheck('CHECKSUM', ENTRIES, d.xflags),
   print: (d) => (d.fill ? ' CHECKSUM fill' : ''),
   save: (d) => (d.fill ? ' --checksum-fill' : ''),
 });

@@ -9,7 +9,7 @@
 import { paramError } from '../../util/errors';
 import { EINVAL_MSG } from '../../rules/validate';
 import { defineTarget } from '../types';
-import { hex32, optionSpecs, parseMarkMask, parseUintOpt, xtFcheck, xtParse, type XtOption } from './xtoptions';
+import { hex32, optionSpecs, xtFcheck, xtMarkMask, xtParse, xtUint, type XtOption } from '../xtoptions';
 
 // Ids as libxt_CONNMARK.c's enum (they order the "cannot be used together" check).
 const O_SET_MARK = 0, O_SAVE_MARK = 1, O_RESTORE_MARK = 2, O_AND_MARK = 3, O_OR_MARK = 4, O_XOR_MARK = 5;
@@ -18,18 +18,18 @@ const F_OP_ANY = [O_SET_MARK, O_SAVE_MARK, O_RESTORE_MARK, O_AND_MARK, O_OR_MARK
   .reduce((a, i) => a | (1 << i), 0);
 
 const OPTS: readonly XtOption[] = [
-  { name: 'set-xmark', id: O_SET_XMARK, arg: 'required', excl: F_OP_ANY },
-  { name: 'set-mark', id: O_SET_MARK, arg: 'required', excl: F_OP_ANY },
-  { name: 'and-mark', id: O_AND_MARK, arg: 'required', excl: F_OP_ANY },
-  { name: 'or-mark', id: O_OR_MARK, arg: 'required', excl: F_OP_ANY },
-  { name: 'xor-mark', id: O_XOR_MARK, arg: 'required', excl: F_OP_ANY },
-  { name: 'save-mark', id: O_SAVE_MARK, arg: 'none', excl: F_OP_ANY },
-  { name: 'restore-mark', id: O_RESTORE_MARK, arg: 'none', excl: F_OP_ANY },
-  { name: 'left-shift-mark', id: O_LEFT_SHIFT_MARK, arg: 'required' },
-  { name: 'right-shift-mark', id: O_RIGHT_SHIFT_MARK, arg: 'required' },
-  { name: 'ctmask', id: O_CTMASK, arg: 'required', excl: 1 << O_MASK },
-  { name: 'nfmask', id: O_NFMASK, arg: 'required', excl: 1 << O_MASK },
-  { name: 'mask', id: O_MASK, arg: 'required', excl: (1 << O_CTMASK) | (1 << O_NFMASK) },
+  { name: 'set-xmark', id: O_SET_XMARK, type: 'other', excl: F_OP_ANY },
+  { name: 'set-mark', id: O_SET_MARK, type: 'other', excl: F_OP_ANY },
+  { name: 'and-mark', id: O_AND_MARK, type: 'other', excl: F_OP_ANY },
+  { name: 'or-mark', id: O_OR_MARK, type: 'other', excl: F_OP_ANY },
+  { name: 'xor-mark', id: O_XOR_MARK, type: 'other', excl: F_OP_ANY },
+  { name: 'save-mark', id: O_SAVE_MARK, type: 'none', excl: F_OP_ANY },
+  { name: 'restore-mark', id: O_RESTORE_MARK, type: 'none', excl: F_OP_ANY },
+  { name: 'left-shift-mark', id: O_LEFT_SHIFT_MARK, type: 'other' },
+  { name: 'right-shift-mark', id: O_RIGHT_SHIFT_MARK, type: 'other' },
+  { name: 'ctmask', id: O_CTMASK, type: 'other', excl: 1 << O_MASK },
+  { name: 'nfmask', id: O_NFMASK, type: 'other', excl: 1 << O_MASK },
+  { name: 'mask', id: O_MASK, type: 'other', excl: (1 << O_CTMASK) | (1 << O_NFMASK) },
 ];
 
 const enum Mode { SET = 0, SAVE = 1, RESTORE = 2 }
@@ -50,11 +50,11 @@ export const CONNMARK = defineTarget<ConnmarkInfo>({
   // Both masks default to all ones for --save-mark/--restore-mark without masks.
   init: () => ({ ctmark: 0, ctmask: U32, nfmask: U32, mode: Mode.SET, shiftDir: 'left-shift-mark', shiftBits: 0, xflags: 0 }),
   parse(opt, arg, invert, d) {
-    d.xflags = xtParse('CONNMARK', OPTS, opt, invert, d.xflags).xflags;
-    const u32 = (): number => parseUintOpt('CONNMARK', opt, arg!, 0, U32);
+    xtParse('CONNMARK', OPTS, opt, arg, invert, d);
+    const u32 = (): number => xtUint('CONNMARK', opt, arg!, 0, U32);
     switch (opt) {
-      case 'set-xmark': { const v = parseMarkMask('CONNMARK', opt, arg!); d.mode = Mode.SET; d.ctmark = v.mark; d.ctmask = v.mask; break; }
-      case 'set-mark': { const v = parseMarkMask('CONNMARK', opt, arg!); d.mode = Mode.SET; d.ctmark = v.mark; d.ctmask = (v.mark | v.mask) >>> 0; break; }
+      case 'set-xmark': { const v = xtMarkMask('CONNMARK', opt, arg!); d.mode = Mode.SET; d.ctmark = v.mark; d.ctmask = v.mask; break; }
+      case 'set-mark': { const v = xtMarkMask('CONNMARK', opt, arg!); d.mode = Mode.SET; d.ctmark = v.mark; d.ctmask = (v.mark | v.mask) >>> 0; break; }
       case 'and-mark': d.mode = Mode.SET; d.ctmark = 0; d.ctmask = (~u32()) >>> 0; break;
       case 'or-mark': d.mode = Mode.SET; d.ctmark = d.ctmask = u32(); break;
       case 'xor-mark': d.mode = Mode.SET; d.ctmark = u32(); d.ctmask = 0; break;
@@ -65,7 +65,7 @@ export const CONNMARK = defineTarget<ConnmarkInfo>({
       case 'nfmask': d.nfmask = u32(); break;
       case 'mask': d.ctmask = d.nfmask = u32(); break;
       case 'left-shift-mark': case 'right-shift-mark':
-        d.shiftBits = parseUintOpt('CONNMARK', opt, arg!, 0, 32); d.shiftDir = opt; break;
+        d.shiftBits = xtUint('CONNMARK', opt, arg!, 0, 32); d.shiftDir = opt; break;
     }
   },
   finalCheck(d) {

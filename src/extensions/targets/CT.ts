@@ -19,7 +19,7 @@ import { strtoul } from '../../util/num';
 import { EINVAL_MSG } from '../../rules/validate';
 import type { Family, HookName, TableName } from '../../rules/model';
 import { defineTarget, type CheckContext } from '../types';
-import { optionSpecs, xoParse, type OptEntry } from './xtopt';
+import { optionSpecs, xtParse, type XtOption } from '../xtoptions';
 
 /** include/uapi/linux/netfilter/xt_CT.h flags. */
 export const XT_CT_NOTRACK = 1;
@@ -46,7 +46,7 @@ const HELPERS: Record<Family, Record<string, readonly number[]>> = {
 };
 
 /* Option table order matters for getopt abbreviations (ct_opts_v1). */
-const ENTRIES: readonly OptEntry[] = [
+const ENTRIES: readonly XtOption[] = [
   { name: 'notrack', id: 0, type: 'none' },
   { name: 'helper', id: 1, type: 'string' },
   { name: 'timeout', id: 2, type: 'string' },
@@ -129,8 +129,7 @@ export const CT = defineTarget<CtInfo>({
   hooks: CT_HOOKS,
   init: () => ctInit(0),
   parse(opt, arg, invert, d) {
-    const e = ENTRIES.find((x) => x.name === opt)!;
-    xoParse('CT', e, arg, invert, d);
+    xtParse('CT', ENTRIES, opt, arg, invert, d);
     const a = arg ?? '';
     switch (opt) {
       case 'notrack': d.flags |= XT_CT_NOTRACK; break;

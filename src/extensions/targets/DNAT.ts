@@ -8,12 +8,12 @@ import { defineTarget } from '../types';
 import {
   emptyRange, natPrint, NF_NAT_RANGE_PERSISTENT, NF_NAT_RANGE_PROTO_RANDOM, parseTo, portsAllowed, type NatRange,
 } from './natrange';
-import { optionSpecs, xtFcheck, xtParse, type XtOption } from './xtoptions';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
 const OPTS: readonly XtOption[] = [
-  { name: 'to-destination', id: 0, arg: 'required', mand: true },
-  { name: 'random', id: 2, arg: 'none' },
-  { name: 'persistent', id: 3, arg: 'none' },
+  { name: 'to-destination', id: 0, type: 'other', mand: true },
+  { name: 'random', id: 2, type: 'none' },
+  { name: 'persistent', id: 3, type: 'none' },
 ];
 
 interface DnatInfo { range: NatRange; xflags: number; }
@@ -28,7 +28,7 @@ export const DNAT = defineTarget<DnatInfo>({
   options: optionSpecs(OPTS),
   init: (ctx) => ({ range: emptyRange(ctx.family), xflags: 0 }),
   parse(opt, arg, invert, d, ctx) {
-    d.xflags = xtParse('DNAT', OPTS, opt, invert, d.xflags).xflags;
+    xtParse('DNAT', OPTS, opt, arg, invert, d);
     switch (opt) {
       case 'to-destination': parseTo(arg!, portsAllowed(ctx.ip.proto), ctx.family, d.range, ctx.savedState); break;
       case 'random': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;

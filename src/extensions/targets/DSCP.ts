@@ -7,9 +7,9 @@
  */
 import { paramError } from '../../util/errors';
 import { defineTarget } from '../types';
-import { optionSpecs, xoFcheck, xoParse, type OptEntry } from './xtopt';
+import { hex02, optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
-const ENTRIES: readonly OptEntry[] = [
+const ENTRIES: readonly XtOption[] = [
   { name: 'set-dscp', id: 0, type: 'u8', max: 0x3f, excl: 0b10 },
   { name: 'set-dscp-class', id: 1, type: 'string', excl: 0b01 },
 ];
@@ -23,8 +23,6 @@ const CLASSES: readonly [string, number][] = [
 
 interface DscpInfo { dscp: number; xflags: number; }
 
-const hex = (n: number): string => '0x' + n.toString(16).padStart(2, '0');
-
 export const DSCP = defineTarget<DscpInfo>({
   kind: 'target',
   name: 'DSCP',
@@ -33,8 +31,7 @@ export const DSCP = defineTarget<DscpInfo>({
   options: optionSpecs(ENTRIES),
   init: () => ({ dscp: 0, xflags: 0 }),
   parse(opt, arg, invert, d) {
-    const e = ENTRIES.find((x) => x.name === opt)!;
-    const v = xoParse('DSCP', e, arg, invert, d);
+    const v = xtParse('DSCP', ENTRIES, opt, arg, invert, d);
     if (opt === 'set-dscp') { d.dscp = v; return; }
     const c = CLASSES.find(([n]) => n.toLowerCase() === arg!.toLowerCase());
     if (!c) paramError(`Invalid DSCP value \`${arg}'`);
@@ -42,8 +39,8 @@ export const DSCP = defineTarget<DscpInfo>({
   },
   finalCheck(d) {
     if (!d.xflags) paramError('DSCP target: Parameter --set-dscp is required');
-    xoFcheck('DSCP', ENTRIES, d.xflags);
+    xtFcheck('DSCP', ENTRIES, d.xflags);
   },
-  print: (d) => ` DSCP set ${hex(d.dscp)}`,
-  save: (d) => ` --set-dscp ${hex(d.dscp)}`,
+  print: (d) => ` DSCP set ${hex02(d.dscp)}`,
+  save: (d) => ` --set-dscp ${hex02(d.dscp)}`,
 });

@@ -11,7 +11,7 @@ import { paramError } from '../../util/errors';
 import { strtoul } from '../../util/num';
 import { saveString } from '../../util/quote';
 import { defineTarget } from '../types';
-import { optionSpecs, xoParse, type OptEntry } from './xtopt';
+import { optionSpecs, xtParse, type XtOption } from '../xtoptions';
 
 /** xt_LOG.h XT_LOG_* flag bits, in the order -S and -L print them. */
 const FLAGS: readonly [opt: string, word: string, bit: number][] = [
@@ -22,10 +22,10 @@ const FLAGS: readonly [opt: string, word: string, bit: number][] = [
   ['log-macdecode', 'macdecode', 0x20],
 ];
 
-const ENTRIES: readonly OptEntry[] = [
+const ENTRIES: readonly XtOption[] = [
   { name: 'log-level', id: 0, type: 'other' },
   { name: 'log-prefix', id: 1, type: 'string', min: 1 },
-  ...FLAGS.map(([name], i): OptEntry => ({ name, id: 2 + i, type: 'none' })),
+  ...FLAGS.map(([name], i): XtOption => ({ name, id: 2 + i, type: 'none' })),
 ];
 
 /** syslog.h names iptables accepts (sorted table in xtoptions.c). */
@@ -53,8 +53,7 @@ export const LOG = defineTarget<LogInfo>({
   options: optionSpecs(ENTRIES),
   init: () => ({ level: DEFAULT_LEVEL, flags: 0, prefix: '', xflags: 0 }),
   parse(opt, arg, invert, d) {
-    const e = ENTRIES.find((x) => x.name === opt)!;
-    xoParse('LOG', e, arg, invert, d);
+    xtParse('LOG', ENTRIES, opt, arg, invert, d);
     switch (opt) {
       case 'log-level': {
         let n = strtoul(arg!, 0, 0, 7);

@@ -7,18 +7,18 @@
  */
 import { paramError } from '../../util/errors';
 import { defineTarget } from '../types';
-import { hex32, optionSpecs, parseMarkMask, parseUintOpt, xtFcheck, xtParse, type XtOption } from './xtoptions';
+import { hex32, optionSpecs, xtFcheck, xtMarkMask, xtParse, xtUint, type XtOption } from '../xtoptions';
 
 // Ids as libxt_MARK.c's enum (they order the "cannot be used together" check).
 const O_SET_MARK = 0, O_AND_MARK = 1, O_OR_MARK = 2, O_XOR_MARK = 3, O_SET_XMARK = 4;
 const F_ANY = (1 << O_SET_MARK) | (1 << O_AND_MARK) | (1 << O_OR_MARK) | (1 << O_XOR_MARK) | (1 << O_SET_XMARK);
 
 const OPTS: readonly XtOption[] = [
-  { name: 'set-xmark', id: O_SET_XMARK, arg: 'required', excl: F_ANY },
-  { name: 'set-mark', id: O_SET_MARK, arg: 'required', excl: F_ANY },
-  { name: 'and-mark', id: O_AND_MARK, arg: 'required', excl: F_ANY },
-  { name: 'or-mark', id: O_OR_MARK, arg: 'required', excl: F_ANY },
-  { name: 'xor-mark', id: O_XOR_MARK, arg: 'required', excl: F_ANY },
+  { name: 'set-xmark', id: O_SET_XMARK, type: 'other', excl: F_ANY },
+  { name: 'set-mark', id: O_SET_MARK, type: 'other', excl: F_ANY },
+  { name: 'and-mark', id: O_AND_MARK, type: 'other', excl: F_ANY },
+  { name: 'or-mark', id: O_OR_MARK, type: 'other', excl: F_ANY },
+  { name: 'xor-mark', id: O_XOR_MARK, type: 'other', excl: F_ANY },
 ];
 
 interface MarkInfo { mark: number; mask: number; xflags: number; }
@@ -33,14 +33,14 @@ export const MARK = defineTarget<MarkInfo>({
   options: optionSpecs(OPTS),
   init: () => ({ mark: 0, mask: 0, xflags: 0 }),
   parse(opt, arg, invert, d) {
-    d.xflags = xtParse('MARK', OPTS, opt, invert, d.xflags).xflags;
+    xtParse('MARK', OPTS, opt, arg, invert, d);
     switch (opt) {
-      case 'set-xmark': { const v = parseMarkMask('MARK', opt, arg!); d.mark = v.mark; d.mask = v.mask; break; }
+      case 'set-xmark': { const v = xtMarkMask('MARK', opt, arg!); d.mark = v.mark; d.mask = v.mask; break; }
       // --set-mark v/m clears m and sets v: the bits of v are part of the mask.
-      case 'set-mark': { const v = parseMarkMask('MARK', opt, arg!); d.mark = v.mark; d.mask = (v.mark | v.mask) >>> 0; break; }
-      case 'and-mark': d.mark = 0; d.mask = (~parseUintOpt('MARK', opt, arg!, 0, U32)) >>> 0; break;
-      case 'or-mark': d.mark = d.mask = parseUintOpt('MARK', opt, arg!, 0, U32); break;
-      case 'xor-mark': d.mark = parseUintOpt('MARK', opt, arg!, 0, U32); d.mask = 0; break;
+      case 'set-mark': { const v = xtMarkMask('MARK', opt, arg!); d.mark = v.mark; d.mask = (v.mark | v.mask) >>> 0; break; }
+      case 'and-mark': d.mark = 0; d.mask = (~xtUint('MARK', opt, arg!, 0, U32)) >>> 0; break;
+      case 'or-mark': d.mark = d.mask = xtUint('MARK', opt, arg!, 0, U32); break;
+      case 'xor-mark': d.mark = xtUint('MARK', opt, arg!, 0, U32); d.mask = 0; break;
     }
   },
   finalCheck(d) {

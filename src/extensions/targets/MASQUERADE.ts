@@ -8,12 +8,12 @@ import { defineTarget } from '../types';
 import {
   emptyRange, natPrint, NF_NAT_RANGE_PROTO_RANDOM, NF_NAT_RANGE_PROTO_RANDOM_FULLY, parsePorts, portsAllowed, type NatRange,
 } from './natrange';
-import { optionSpecs, xtFcheck, xtParse, type XtOption } from './xtoptions';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
 const OPTS: readonly XtOption[] = [
-  { name: 'to-ports', id: 0, arg: 'required' },
-  { name: 'random', id: 1, arg: 'none' },
-  { name: 'random-fully', id: 2, arg: 'none' },
+  { name: 'to-ports', id: 0, type: 'other' },
+  { name: 'random', id: 1, type: 'none' },
+  { name: 'random-fully', id: 2, type: 'none' },
 ];
 
 interface MasqInfo { range: NatRange; xflags: number; }
@@ -27,7 +27,7 @@ export const MASQUERADE = defineTarget<MasqInfo>({
   options: optionSpecs(OPTS),
   init: (ctx) => ({ range: emptyRange(ctx.family), xflags: 0 }),
   parse(opt, arg, invert, d, ctx) {
-    d.xflags = xtParse('MASQUERADE', OPTS, opt, invert, d.xflags).xflags;
+    xtParse('MASQUERADE', OPTS, opt, arg, invert, d);
     switch (opt) {
       case 'to-ports': parsePorts(arg!, portsAllowed(ctx.ip.proto), d.range, ctx.savedState); break;
       case 'random': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;

@@ -11,7 +11,7 @@
 import { XtError, paramError } from '../../util/errors';
 import { saveString } from '../../util/quote';
 import { defineTarget } from '../types';
-import { optionSpecs, xoFcheck, xoParse, type OptEntry } from './xtopt';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
 const O_RANGE = 2;
 const O_SIZE = 3;
@@ -19,7 +19,7 @@ const XT_NFLOG_F_COPY_LEN = 1;
 const PREFIX_MAX = 63;
 const RANGE_WARNING = 'warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead';
 
-const ENTRIES: readonly OptEntry[] = [
+const ENTRIES: readonly XtOption[] = [
   { name: 'nflog-group', id: 0, type: 'u16' },
   { name: 'nflog-prefix', id: 1, type: 'string', min: 1 },
   { name: 'nflog-range', id: O_RANGE, type: 'u32', excl: 1 << O_SIZE },
@@ -46,8 +46,7 @@ export const NFLOG = defineTarget<NflogInfo>({
   options: optionSpecs(ENTRIES),
   init: () => ({ group: 0, prefix: '', len: 0, threshold: 0, flags: 0, xflags: 0 }),
   parse(opt, arg, invert, d) {
-    const e = ENTRIES.find((x) => x.name === opt)!;
-    const v = xoParse('NFLOG', e, arg, invert, d);
+    const v = xtParse('NFLOG', ENTRIES, opt, arg, invert, d);
     switch (opt) {
       case 'nflog-group': d.group = v; break;
       case 'nflog-prefix':
@@ -62,7 +61,7 @@ export const NFLOG = defineTarget<NflogInfo>({
     if (d.xflags & (1 << O_SIZE)) d.flags |= XT_NFLOG_F_COPY_LEN;
     // The deprecation warning reaches stderr first, whether or not a conflict follows.
     if (d.xflags & (1 << O_RANGE)) ctx.warn(`${RANGE_WARNING}\n`);
-    xoFcheck('NFLOG', ENTRIES, d.xflags);
+    xtFcheck('NFLOG', ENTRIES, d.xflags);
   },
   print: (d) => text(d, ''),
   save: (d) => text(d, '--'),

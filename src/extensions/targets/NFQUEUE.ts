@@ -9,14 +9,13 @@
  * A rule without options queues to 0, printed as "num 0".
  */
 import { paramError } from '../../util/errors';
-import { strtoulPrefix } from '../../util/num';
 import { EINVAL_MSG } from '../../rules/validate';
 import { defineTarget } from '../types';
-import { optionSpecs, xoFcheck, xoParse, type OptEntry } from './xtopt';
+import { optionSpecs, xtFcheck, xtParse, xtUintRange, type XtOption } from '../xtoptions';
 
 const O_NUM = 0;
 const O_BALANCE = 1;
-const ENTRIES: readonly OptEntry[] = [
+const ENTRIES: readonly XtOption[] = [
   { name: 'queue-num', id: O_NUM, type: 'u16', excl: 1 << O_BALANCE },
   { name: 'queue-balance', id: O_BALANCE, type: 'other', excl: 1 << O_NUM },
   { name: 'queue-bypass', id: 2, type: 'none' },
@@ -27,29 +26,6 @@ const NFQ_FLAG_CPU_FANOUT = 0x02;
 
 interface NfqInfo { num: number; total: number; flags: number; xflags: number; }
 
-/** xtopt_parse_mint for a u16 range of at most two parts, as 1.8.9 does it. */
-function parseRange(arg: string): number[] {
-  const vals: number[] = [];
-  let rest = arg;
-  for (;;) {
-    if (vals.length === 2) paramError(`NFQUEUE: Too many components for option "--queue-balance" (max: 2)\n`);
-    let v: number;
-    if (rest === '' || rest[0] === ':') {
-      v = vals.length === 1 ? 0xffff : 0;
-    } else {
-      const r = strtoulPrefix(rest, 0);
-      if (!r || r.value > 0xffff) paramError(`NFQUEUE: bad value for option "--queue-balance" near "${rest}", or out of range (0-65535).\n`);
-      if (r.rest !== '' && r.rest[0] !== ':') paramError(`NFQUEUE: Argument to "--queue-balance" has unexpected characters near "${r.rest}".\n`);
-      v = r.value;
-      rest = r.rest;
-    }
-    vals.push(v);
-    if (rest === '') break;
-    rest = rest.slice(1);
-  }
-  return vals;
-}
-
 export const NFQUEUE = defineTarget<NfqInfo>({
   kind: 'target',
   name: 'NFQUEUE',
@@ -58,12 +34,11 @@ export const NFQUEUE = defineTarget<NfqInfo>({
   options: optionSpecs(ENTRIES),
   init: () => ({ num: 0, total: 1, flags: 0, xflags: 0 }),
   parse(opt, arg, invert, d) {
-    const e = ENTRIES.find((x) => x.name === opt)!;
-    const v = xoParse('NFQUEUE', e, arg, invert, d);
+    const v = xtParse('NFQUEUE', ENTRIES, opt, arg, invert, d);
     switch (opt) {
       case 'queue-num': d.num = v; break;
       case 'queue-balance': {
-        const r = parseRange(arg!);
+        const r = xtUintRange('NFQUEUE', 'queue-balance', arg!, 0xffff);
         if (r.length !== 2) paramError(`Bad range "${arg}"`);
         if (r[0] >= r[1]) paramError(`${r[0]} should be less than ${r[1]}`);
         d.num = r[0];
@@ -74,7 +49,7 @@ export const NFQUEUE = defineTarget<NfqInfo>({
       case 'queue-cpu-fanout': d.flags |= NFQ_FLAG_CPU_FANOUT; break;
     }
   },
-  finalCheck: (d) => xoFcheck('NFQUEUE', ENTRIES, d.xflags),
+  finalCheck: (d) => xtFcheck('NFQUEUE', ENTRIES, d.xflags),
   print(d) {
     let s = d.total > 1 ? ` NFQUEUE balance ${d.num}:${d.num + d.total - 1}` : ` NFQUEUE num ${d.num}`;
     if (d.flags & NFQ_FLAG_BYPASS) s += ' bypass';

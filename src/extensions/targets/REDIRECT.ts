@@ -9,11 +9,11 @@ import { defineTarget } from '../types';
 import {
   emptyRange, natPrint, NF_NAT_RANGE_PROTO_OFFSET, NF_NAT_RANGE_PROTO_RANDOM, parsePorts, portsAllowed, type NatRange,
 } from './natrange';
-import { optionSpecs, xtFcheck, xtParse, type XtOption } from './xtoptions';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
 const OPTS: readonly XtOption[] = [
-  { name: 'to-ports', id: 1, arg: 'required' },
-  { name: 'random', id: 2, arg: 'none' },
+  { name: 'to-ports', id: 1, type: 'other' },
+  { name: 'random', id: 2, type: 'none' },
 ];
 
 interface RedirInfo { range: NatRange; xflags: number; }
@@ -27,7 +27,7 @@ export const REDIRECT = defineTarget<RedirInfo>({
   options: optionSpecs(OPTS),
   init: (ctx) => ({ range: emptyRange(ctx.family), xflags: 0 }),
   parse(opt, arg, invert, d, ctx) {
-    d.xflags = xtParse('REDIRECT', OPTS, opt, invert, d.xflags).xflags;
+    xtParse('REDIRECT', OPTS, opt, arg, invert, d);
     switch (opt) {
       case 'to-ports': parsePorts(arg!, portsAllowed(ctx.ip.proto), d.range, ctx.savedState); break;
       case 'random': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;

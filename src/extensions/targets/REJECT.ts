@@ -14,7 +14,7 @@ import { XtError } from '../../util/errors';
 import { EINVAL_MSG } from '../../rules/validate';
 import type { Family } from '../../rules/model';
 import { defineTarget, type CheckContext, type TargetExtension } from '../types';
-import { optionSpecs, xoParse, type OptEntry } from './xtopt';
+import { optionSpecs, xtParse, type XtOption } from '../xtoptions';
 
 interface RejectType { name: string; alias: string; }
 
@@ -50,7 +50,7 @@ const V6_TCP_RESET = 6;
 
 interface RejectInfo { with: number; xflags: number; }
 
-const ENTRIES: readonly OptEntry[] = [{ name: 'reject-with', id: 0, type: 'string' }];
+const ENTRIES: readonly XtOption[] = [{ name: 'reject-with', id: 0, type: 'string' }];
 
 function isPrefixCI(whole: string, arg: string): boolean {
   return whole.slice(0, arg.length).toLowerCase() === arg.toLowerCase() && arg.length <= whole.length;
@@ -68,7 +68,7 @@ function make(family: Family): TargetExtension {
     hooks: ['INPUT', 'FORWARD', 'OUTPUT'],
     init: () => ({ with: family === 4 ? V4_PORT_UNREACH : V6_PORT_UNREACH, xflags: 0 }),
     parse(_opt, arg, invert, d, ctx) {
-      xoParse('REJECT', ENTRIES[0], arg, invert, d);
+      xtParse('REJECT', ENTRIES, 'reject-with', arg, invert, d);
       const a = arg!;
       const i = table.findIndex((t) => t !== null && (isPrefixCI(t.name, a) || isPrefixCI(t.alias, a)));
       if (i >= 0) { d.with = i; return; }

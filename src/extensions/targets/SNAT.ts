@@ -10,13 +10,13 @@ import {
   emptyRange, natPrint, NF_NAT_RANGE_PERSISTENT, NF_NAT_RANGE_PROTO_RANDOM, NF_NAT_RANGE_PROTO_RANDOM_FULLY,
   parseTo, portsAllowed, type NatRange,
 } from './natrange';
-import { optionSpecs, xtFcheck, xtParse, type XtOption } from './xtoptions';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
 const OPTS: readonly XtOption[] = [
-  { name: 'to-source', id: 0, arg: 'required', mand: true },
-  { name: 'random', id: 1, arg: 'none' },
-  { name: 'random-fully', id: 2, arg: 'none' },
-  { name: 'persistent', id: 3, arg: 'none' },
+  { name: 'to-source', id: 0, type: 'other', mand: true },
+  { name: 'random', id: 1, type: 'none' },
+  { name: 'random-fully', id: 2, type: 'none' },
+  { name: 'persistent', id: 3, type: 'none' },
 ];
 
 interface SnatInfo { range: NatRange; xflags: number; }
@@ -30,7 +30,7 @@ export const SNAT = defineTarget<SnatInfo>({
   options: optionSpecs(OPTS),
   init: (ctx) => ({ range: emptyRange(ctx.family), xflags: 0 }),
   parse(opt, arg, invert, d, ctx) {
-    d.xflags = xtParse('SNAT', OPTS, opt, invert, d.xflags).xflags;
+    xtParse('SNAT', OPTS, opt, arg, invert, d);
     switch (opt) {
       case 'to-source': parseTo(arg!, portsAllowed(ctx.ip.proto), ctx.family, d.range, ctx.savedState); break;
       case 'random': d.range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;

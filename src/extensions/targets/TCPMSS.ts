@@ -15,7 +15,7 @@ import { EINVAL_MSG } from '../../rules/validate';
 import { HOOK_BIT, type Family } from '../../rules/model';
 import type { TcpInfo } from '../matches/tcp';
 import { defineTarget, type TargetExtension } from '../types';
-import { optionSpecs, xoFcheck, xoParse, type OptEntry } from './xtopt';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
 const CLAMP_PMTU = 0xffff;
 const TCPHDR_SYN = 0x02;
@@ -24,7 +24,7 @@ const CLAMP_HOOKS = HOOK_BIT.FORWARD | HOOK_BIT.OUTPUT | HOOK_BIT.POSTROUTING;
 interface TcpmssInfo { mss: number; xflags: number; }
 
 function make(family: Family): TargetExtension {
-  const entries: readonly OptEntry[] = [
+  const entries: readonly XtOption[] = [
     { name: 'set-mss', id: 0, type: 'u16', max: family === 4 ? 65535 - 20 : 65535 - 40 },
     { name: 'clamp-mss-to-pmtu', id: 1, type: 'none' },
   ];
@@ -36,13 +36,12 @@ function make(family: Family): TargetExtension {
     options: optionSpecs(entries),
     init: () => ({ mss: 0, xflags: 0 }),
     parse(opt, arg, invert, d) {
-      const e = entries.find((x) => x.name === opt)!;
-      const v = xoParse('TCPMSS', e, arg, invert, d);
+      const v = xtParse('TCPMSS', entries, opt, arg, invert, d);
       d.mss = opt === 'set-mss' ? v : CLAMP_PMTU;
     },
     finalCheck(d) {
       if (d.xflags === 0) paramError('TCPMSS target: At least one parameter is required');
-      xoFcheck('TCPMSS', entries, d.xflags);
+      xtFcheck('TCPMSS', entries, d.xflags);
     },
     print: (d) => (d.mss === CLAMP_PMTU ? ' TCPMSS clamp to PMTU' : ` TCPMSS set ${d.mss}`),
     save: (d) => (d.mss === CLAMP_PMTU ? ' --clamp-mss-to-pmtu' : ` --set-mss ${d.mss}`),

@@ -10,7 +10,7 @@
 import { paramError } from '../../util/errors';
 import type { Family } from '../../rules/model';
 import { defineTarget, type TargetExtension } from '../types';
-import { optionSpecs, xoFcheck, xoParse, type OptEntry } from './xtopt';
+import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
 const MODES = ['set', 'inc', 'dec'] as const;
 type Mode = (typeof MODES)[number];
@@ -20,7 +20,7 @@ interface HopInfo { mode: Mode; value: number; xflags: number; }
 
 /** TTL (IPv4, word "ttl") or HL (IPv6, word "hl"). */
 export function hopLimitTarget(name: 'TTL' | 'HL', word: string, family: Family): TargetExtension {
-  const entries: readonly OptEntry[] = [
+  const entries: readonly XtOption[] = [
     { name: `${word}-set`, id: 0, type: 'u8', excl: ALL },
     { name: `${word}-dec`, id: 2, type: 'u8', excl: ALL, min: 1 },
     { name: `${word}-inc`, id: 1, type: 'u8', excl: ALL, min: 1 },
@@ -33,13 +33,12 @@ export function hopLimitTarget(name: 'TTL' | 'HL', word: string, family: Family)
     options: optionSpecs(entries),
     init: () => ({ mode: 'set', value: 0, xflags: 0 }),
     parse(opt, arg, invert, d) {
-      const e = entries.find((x) => x.name === opt)!;
-      d.value = xoParse(name, e, arg, invert, d);
-      d.mode = MODES[e.id];
+      d.value = xtParse(name, entries, opt, arg, invert, d);
+      d.mode = MODES[entries.find((x) => x.name === opt)!.id];
     },
     finalCheck(d) {
       if (!d.xflags) paramError(`${name}: You must specify an action`);
-      xoFcheck(name, entries, d.xflags);
+      xtFcheck(name, entries, d.xflags);
     },
     print(d) {
       const what = d.mode === 'set' ? 'set to' : d.mode === 'dec' ? 'decrement by' : 'increment by';
