@@ -22,25 +22,25 @@ function addrMatches(buf: Uint8Array, off: number, addr: Uint8Array, mask: Uint8
 }
 
 export function ipHeaderMatches(ip: IpHeaderMatch, skb: Skb): boolean {
-  const l3 = skb.l3;
-  if (addrMatches(l3.buf, l3.saddrOff, ip.src, ip.smsk) === ip.invSrc) return false;
-  if (addrMatches(l3.buf, l3.daddrOff, ip.dst, ip.dmsk) === ip.invDst) return false;
+  const v = skb.view;
+  if (addrMatches(v.buf, v.srcOff, ip.src, ip.smsk) === ip.invSrc) return false;
+  if (addrMatches(v.buf, v.dstOff, ip.dst, ip.dmsk) === ip.invDst) return false;
   if (ip.iniface !== '' && ifaceMatches(skb.indev, ip.iniface) === ip.invIn) return false;
   if (ip.outiface !== '' && ifaceMatches(skb.outdev, ip.outiface) === ip.invOut) return false;
-  if (l3.family === 4) {
-    if (ip.proto !== 0 && (l3.proto === ip.proto) === ip.invProto) return false;
+  if (v.family === 4) {
+    if (ip.proto !== 0 && (v.proto === ip.proto) === ip.invProto) return false;
     // -f: only non-first fragments; ! -f: everything else.
-    if (ip.frag && (l3.fragOff !== 0) === ip.invFrag) return false;
+    if (ip.frag && (v.fragOffset !== 0) === ip.invFrag) return false;
     return true;
   }
   // IPv6: the protocol is the one found after the extension headers; not finding one
   // drops a first fragment (hotdrop) and fails the match otherwise.
   if (ip.proto !== 0 || ip.invProto) {
-    if (l3.proto < 0) {
-      if (l3.fragOff === 0) skb.hotdrop = true;
+    if (v.proto < 0) {
+      if (v.fragOffset === 0) skb.hotdrop = true;
       return false;
     }
-    if (l3.proto === ip.proto) return !ip.invProto;
+    if (v.proto === ip.proto) return !ip.invProto;
     if (ip.proto !== 0 || !ip.invProto) return false;
   }
   return true;

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runIptables } from '../cli/iptables';
 import { newRuleset, type Ruleset } from '../rules/model';
-import { Skb, type L3Fields } from './skb';
+import { Skb } from './skb';
+import { buildIPv4Header, IP_OFFMASK } from '../wire/ipv4';
 import { compileTable, doTable, UnsupportedExtension, type TraversalResult } from './traverse';
 import { NF_ACCEPT, NF_DROP } from './verdict';
 
@@ -20,18 +21,19 @@ function ruleset(lines: string[][]): Ruleset {
   return rs;
 }
 
-function ipv4(src: string, dst: string, proto: number, fragOff = 0, len = 60): L3Fields {
-  const buf = new Uint8Array(20);
-  buf.set(src.split('.').map(Number), 12);
-  buf.set(dst.split('.').map(Number), 16);
-  buf[9] = proto;
-  return { buf, family: 4, saddrOff: 12, daddrOff: 16, proto, fragOff, len };
+/** An IPv4 datagram of `len` bytes (header plus zero payload). */
+function ipv4(src: string, dst: string, proto: number, fragOff = 0, len = 60): Uint8Array {
+  const buf = new Uint8Array(len);
+  const n = (s: string): number => s.split('.').reduce((a, x) => a * 256 + Number(x), 0);
+  buildIPv4Header(buf, 0, { tos: 0, id: 1, fragWord: fragOff & IP_OFFMASK, ttl: 64, protocol: proto, saddr: n(src), daddr: n(dst), options: null }, len - 20);
+  return buf;
 }
 
-function run(rs: Ruleset, hook: 'INPUT' | 'FORWARD' | 'OUTPUT', l3: L3Fields, indev = '', outdev = ''): TraversalResult {
+function run(rs: Ruleset, hook: 'INPUT' | 'FORWARD' | 'OUTPUT', pkt: Uint8Array, indev = '', outdev = ''): TraversalResult {
   const ct = compileTable(rs.tables.get('filter')!);
   const skb = new Skb();
-  skb.l3 = l3; skb.hook = hook; skb.indev = indev; skb.outdev = outdev;
+  skb.view.parse(pkt, 0, pkt.length, 4);
+  skb.hook = hook; skb.indev = indev; skb.outdev = outdev;
   const out: TraversalResult = { verdict: -1, chain: '', rulenum: -1 };
   doTable(ct, skb, out);
   return out;

@@ -99,7 +99,7 @@ export type TraceHook = (table: string, chain: string, kind: 'rule' | 'return' |
 export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace?: TraceHook): number {
   const start = ct.hookChain[skb.hook];
   if (start === undefined) { out.verdict = NF_ACCEPT; out.chain = ''; out.rulenum = 0; return NF_ACCEPT; }
-  const len = skb.l3.len;
+  const len = skb.view.ipEnd - skb.view.l3;
   let sp = 0;
   let ci = start;
   let ri = 0;
