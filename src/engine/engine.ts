@@ -1,0 +1,412 @@
+/**
+ * The packet path of one host, in the kernel's order (../shared/notes/packet-path.md,
+ * include/uapi/linux/netfilter_ipv4.h priorities):
+ *
+ *   receive ─ ip_rcv checks ─ PREROUTING: raw, conntrack in, mangle, nat(DST)
+ *           ─ routing decision ─┬─ INPUT: mangle, filter, security, nat(SRC), confirm ─ local stack
+ *                               └─ ip_forward (TTL, MTU) ─ FORWARD: mangle, filter, security ─┐
+ *   send ─ route ─ OUTPUT: raw, conntrack in, mangle, nat(DST), filter, security ─ reroute ─┤
+ *                                                       POSTROUTING: mangle, nat(SRC), confirm ─ out
+ *
+ * The engine is pure and deterministic: bytes in, verdicts and bytes out,
+ * with an injected clock and a seeded random source. The per-packet path
+ * works in one preallocated buffer and one reused Skb.
+ */
+import { Conntrack } from '../conntrack/conntrack';
+import { IP_CT_UNTRACKED, NF_ACCEPT as CT_ACCEPT } from '../conntrack/constants';
+import { CtPacket } from '../conntrack/packet';
+import { findListener } from '../host/listeners';
+import { ifaceByName, type Host } from '../host/model';
+import { lookupFib } from '../host/fib';
+import { routeOutput, RouteResult } from '../host/route';
+import { effectiveRpFilter, readSysctl } from '../host/sysctl';
+import type { HookName, Ruleset, TableName } from '../rules/model';
+import { ipv4DecTtl } from '../wire/ipv4';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, WireError } from '../wire/packet';
+import { fillCtPacket } from './ctfill';
+import { sendIcmpError, stackAnswer } from './localstack';
+import { Random, type Clock, type Emitted, type NetContext } from './net';
+import { Skb } from './skb';
+import { compileTable, doTable, type CompiledTable, type TraversalResult } from './traverse';
+import { NF_ACCEPT, NF_DROP, NF_QUEUE, verdictName } from './verdict';
+
+/** Tables at each hook in priority order; 'ct' is conntrack in, 'confirm' its confirmation. */
+const HOOK_ORDER: Record<HookName, readonly (TableName | 'ct' | 'confirm')[]> = {
+  PREROUTING: ['raw', 'ct', 'mangle', 'nat'],
+  INPUT: ['mangle', 'filter', 'security', 'nat', 'confirm'],
+  FORWARD: ['mangle', 'filter', 'security'],
+  OUTPUT: ['raw', 'ct', 'mangle', 'nat', 'filter', 'security'],
+  POSTROUTING: ['mangle', 'nat', 'confirm'],
+};
+
+/** One table traversal, recorded when tracing is on. */
+export interface HookStep {
+  hook: HookName;
+  table: TableName;
+  verdict: string;
+  /** Where the verdict was taken: chain and rule number (0 = policy). */
+  chain: string;
+  rulenum: number;
+}
+
+export interface PacketResult {
+  /** What happened to the packet. */
+  fate: 'forwarded' | 'delivered' | 'sent' | 'dropped' | 'queued';
+  /** Why it was dropped, or where it went. */
+  reason: string;
+  /** Out interface for forwarded/sent packets. */
+  outdev: string;
+  /** Conntrack state of the packet (ctinfo name) after PREROUTING/OUTPUT. */
+  ctinfo: number;
+  steps: HookStep[];
+  /** Packets that left the host (or were delivered locally) while handling this one, including answers. */
+  emitted: Emitted[];
+}
+
+/** NAT entry point (nf_nat_inet_fn); provided by src/nat when NAT is in use. */
+export type NatHook = (skb: Skb, hook: HookName, runNatTable: (skb: Skb) => number) => number;
+
+export interface EngineOptions {
+  host: Host;
+  rules4: Ruleset;
+  rules6: Ruleset;
+  clock?: Clock;
+  seed?: number;
+  conntrack?: Conntrack;
+  nat?: NatHook;
+  /** Record every table traversal in PacketResult.steps (allocates; off for benchmarks). */
+  trace?: boolean;
+}
+
+class ManualClock implements Clock {
+  t = 0;
+  now(): number { return this.t; }
+  wall(): number { return this.t; }
+}
+
+const MAX_PACKET = 65535 + 64;
+
+export class Engine {
+  readonly net: NetContext;
+  readonly host: Host;
+  private readonly tables: Record<4 | 6, Map<TableName, CompiledTable>>;
+  private readonly skb = new Skb();
+  private readonly ctp = new CtPacket();
+  private readonly buf = new Uint8Array(MAX_PACKET);
+  private readonly tr: TraversalResult = { verdict: 0, chain: '', rulenum: 0 };
+  private readonly rt = new RouteResult();
+  private readonly nat?: NatHook;
+  private trace: boolean;
+  private result!: PacketResult;
+  private depth = 0;
+
+  constructor(o: EngineOptions) {
+    this.host = o.host;
+    const clock = o.clock ?? new ManualClock();
+    const max = Number(readSysctl(o.host, 'net.netfilter.nf_conntrack_max') ?? '262144');
+    const conntrack = o.conntrack ?? new Conntrack({
+      clock,
+      max,
+      tcpLoose: readSysctl(o.host, 'net.netfilter.nf_conntrack_tcp_loose') !== '0',
+      tcpBeLiberal: readSysctl(o.host, 'net.netfilter.nf_conntrack_tcp_be_liberal') === '1',
+    });
+    this.net = {
+      host: o.host, conntrack, clock, random: new Random(o.seed ?? 1), extState: new Map(), log: [], trace: [], emitted: [],
+      output: (bytes, origin) => this.generated(bytes, origin),
+    };
+    this.skb.net = this.net;
+    this.skb.ctp = this.ctp;
+    this.nat = o.nat;
+    this.trace = o.trace ?? false;
+    this.tables = { 4: compileAll(o.rules4), 6: compileAll(o.rules6) };
+  }
+
+  private begin(): PacketResult {
+    this.net.emitted = [];
+    this.result = { fate: 'dropped', reason: '', outdev: '', ctinfo: -1, steps: [], emitted: this.net.emitted };
+    return this.result;
+  }
+
+  /** A packet arriving on interface `dev`, starting at its IP header (or at its Ethernet header with ethernet=true). */
+  receive(dev: string, bytes: Uint8Array, opts: { ethernet?: boolean } = {}): PacketResult {
+    const res = this.begin();
+    const skb = this.skb;
+    const iface = ifaceByName(this.host, dev);
+    if (!iface || !iface.up) return this.drop(res, `no such interface or interface down: ${dev}`);
+    const n = Math.min(bytes.length, MAX_PACKET);
+    this.buf.set(bytes.subarray(0, n));
+    const err = opts.ethernet ? skb.view.parseFrame(this.buf, 0, n) : skb.view.parse(this.buf, 0, n);
+    if (!skb.view.l3Ok() || err === WireError.NOT_IP) return this.drop(res, `ip_rcv: malformed packet (${WireError[err]})`);
+    if (skb.view.family === 4 && !skb.view.ipv4ChecksumOk()) return this.drop(res, 'ip_rcv: bad IPv4 header checksum');
+    this.resetSkb(dev, '', false);
+    return this.prerouting(res);
+  }
+
+  /** A packet sent by a local process (starting at its IP header), as if written to a raw socket. */
+  send(bytes: Uint8Array, opts: { uid?: number; gid?: number } = {}): PacketResult {
+    const res = this.begin();
+    const n = Math.min(bytes.length, MAX_PACKET);
+    this.buf.set(bytes.subarray(0, n));
+    const err = this.skb.view.parse(this.buf, 0, n);
+    if (!this.skb.view.l3Ok()) return this.drop(res, `malformed local packet (${WireError[err]})`);
+    this.resetSkb('', '', true);
+    this.skb.uid = opts.uid ?? 0;
+    this.skb.gid = opts.gid ?? 0;
+    return this.localOut(res, 'output');
+  }
+
+  /** Advance the clock of an engine built with the default manual clock. */
+  advance(ms: number): void {
+    const c = this.net.clock;
+    if (c instanceof ManualClock) c.t += ms;
+    else throw new Error('advance() needs the engine\'s own clock');
+  }
+
+  private resetSkb(indev: string, outdev: string, local: boolean): void {
+    const s = this.skb;
+    s.indev = indev; s.outdev = outdev; s.local = local;
+    s.mark = 0; s.ct = -1; s.ctinfo = -1; s.uid = -1; s.gid = -1; s.hotdrop = false; s.nftrace = false;
+  }
+
+  private drop(res: PacketResult, reason: string): PacketResult {
+    res.fate = 'dropped';
+    res.reason = reason;
+    return res;
+  }
+
+  /** Runs every table and conntrack step of a hook. Returns a verdict; NF_DROP sets res.reason. */
+  private hook(res: PacketResult, hook: HookName): number {
+    const skb = this.skb;
+    skb.hook = hook;
+    const fam = this.fam();
+    for (const step of HOOK_ORDER[hook]) {
+      if (step === 'ct') {
+        if (skb.ctinfo === IP_CT_UNTRACKED) continue;
+        fillCtPacket(skb.view, this.ctp, hook === 'PREROUTING' && readSysctl(this.host, 'net.netfilter.nf_conntrack_checksum') !== '0');
+        const v = this.net.conntrack.in(this.ctp);
+        skb.ct = this.ctp.ct;
+        skb.ctinfo = this.ctp.ctinfo;
+        res.ctinfo = skb.ctinfo;
+        if (v !== CT_ACCEPT) { res.reason = `conntrack: ${hook} (table full or invalid)`; return NF_DROP; }
+        continue;
+      }
+      if (step === 'confirm') {
+        if (skb.ct >= 0) {
+          const v = this.net.conntrack.confirm(this.ctp);
+          if (v !== CT_ACCEPT) { res.reason = 'conntrack: confirm failed (clash)'; return NF_DROP; }
+        }
+        continue;
+      }
+      const ct = this.tables[fam].get(step);
+      if (!ct) continue;
+      let v: number;
+      if (step === 'nat') {
+        if (!this.nat || skb.ct < 0) continue;
+        v = this.nat(skb, hook, (s) => this.runTable(res, ct, s, hook));
+      } else {
+        v = this.runTable(res, ct, skb, hook);
+      }
+      if (v === NF_ACCEPT) continue;
+      if (v === NF_QUEUE) { res.reason = `${step}/${this.tr.chain}: NFQUEUE with no listener`; return NF_DROP; }
+      if (!res.reason) res.reason = `${step}/${this.tr.chain}${this.tr.rulenum ? ` rule ${this.tr.rulenum}` : ' policy'}`;
+      return v;
+    }
+    return NF_ACCEPT;
+  }
+
+  private runTable(res: PacketResult, ct: CompiledTable, skb: Skb, hook: HookName): number {
+    skb.table = ct.table.name;
+    const v = doTable(ct, skb, this.tr);
+    if (this.trace) res.steps.push({ hook, table: ct.table.name, verdict: verdictName(v), chain: this.tr.chain, rulenum: this.tr.rulenum });
+    if (v === NF_DROP) res.reason = `${ct.table.name}/${this.tr.chain}${this.tr.rulenum ? ` rule ${this.tr.rulenum}` : ' policy'}`;
+    return v;
+  }
+
+  private prerouting(res: PacketResult): PacketResult {
+    const skb = this.skb;
+    if (this.hook(res, 'PREROUTING') !== NF_ACCEPT) return this.abandon(res);
+    // Routing decision (ip_route_input): local, broadcast, or forward.
+    const v = skb.view;
+    const route = lookupFib(this.host, this.fam(), v.buf.subarray(v.dstOff, v.dstOff + v.addrLen));
+    if (v.family === 4 && !this.rpFilterOk()) { res.reason = 'rp_filter: reverse path check failed'; return this.abandon(res); }
+    if (route && (route.type === 'local' || route.type === 'broadcast')) return this.input(res);
+    if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
+      res.reason = route ? `route: ${route.type}` : 'route: no route to destination';
+      if (this.forwarding() && route?.type !== 'blackhole') this.icmpUnreachable(route ? route.type : 'unreachable');
+      return this.abandon(res);
+    }
+    if (!this.forwarding()) { res.reason = `forwarding disabled on ${skb.indev}`; return this.abandon(res); }
+    return this.forward(res);
+  }
+
+  private forwarding(): boolean {
+    const fam = this.skb.view.family;
+    if (fam === 4) return readSysctl(this.host, `net.ipv4.conf.${this.skb.indev}.forwarding`) !== '0';
+    return readSysctl(this.host, 'net.ipv6.conf.all.forwarding') === '1';
+  }
+
+  /** fib_validate_source with rp_filter: strict (1) needs the reverse route via the input device, loose (2) any route. */
+  private rpFilterOk(): boolean {
+    const skb = this.skb;
+    const mode = effectiveRpFilter(this.host, skb.indev);
+    if (mode === 0) return true;
+    const v = skb.view;
+    const back = lookupFib(this.host, 4, v.buf.subarray(v.srcOff, v.srcOff + 4));
+    if (!back || (back.type !== 'unicast' && back.type !== 'local')) return false;
+    if (mode === 2) return true;
+    const iface = ifaceByName(this.host, skb.indev);
+    return back.dev === iface?.index;
+  }
+
+  private input(res: PacketResult): PacketResult {
+    if (this.hook(res, 'INPUT') !== NF_ACCEPT) return this.abandon(res);
+    res.fate = 'delivered';
+    res.reason = 'local delivery';
+    this.localStack();
+    return res;
+  }
+
+  /** The minimal local stack: sockets that listen get the packet; otherwise Linux's answers. */
+  private localStack(): void {
+    const v = this.skb.view;
+    const dst = v.buf.subarray(v.dstOff, v.dstOff + v.addrLen);
+    if (v.proto === IPPROTO_TCP || v.proto === IPPROTO_UDP) {
+      const l = findListener(this.host, v.proto === IPPROTO_TCP ? 'tcp' : 'udp', this.fam(), dst, v.dport);
+      if (l) { this.emitCopy('local', 'deliver'); return; }
+    } else if (v.proto !== IPPROTO_ICMP && v.proto !== IPPROTO_ICMPV6) {
+      this.emitCopy('local', 'deliver');
+    }
+    stackAnswer(this.net, v);
+  }
+
+  private forward(res: PacketResult): PacketResult {
+    const skb = this.skb;
+    const v = skb.view;
+    const rt = routeOutput(this.host, this.fam(), v.buf.subarray(v.dstOff, v.dstOff + v.addrLen), this.rt);
+    const out = rt.error ? undefined : this.devName(rt.dev);
+    if (!out) { res.reason = 'route: no output route'; return this.abandon(res); }
+    // ip_forward: TTL/hop limit first, then the MTU of the way out, then the hop is counted.
+    if (v.ttl <= 1) {
+      sendIcmpError(this.net, v, v.family === 4 ? 11 : 3, 0, 0);
+      res.reason = 'ip_forward: TTL exceeded';
+      return this.abandon(res);
+    }
+    const mtu = ifaceByName(this.host, out)?.mtu ?? 1500;
+    const len = v.ipEnd - v.l3;
+    if (len > mtu && (v.family === 6 || v.dontFragment)) {
+      if (v.family === 4) sendIcmpError(this.net, v, 3, 4, mtu);
+      else sendIcmpError(this.net, v, 2, 0, mtu);
+      res.reason = `ip_forward: packet of ${len} bytes exceeds the MTU ${mtu} of ${out}`;
+      return this.abandon(res);
+    }
+    if (v.family === 4) ipv4DecTtl(v.buf, v.l3);
+    else v.buf[v.l3 + 7]--;
+    v.ttl--;
+    skb.outdev = out;
+    if (this.hook(res, 'FORWARD') !== NF_ACCEPT) return this.abandon(res);
+    return this.postrouting(res, 'forward');
+  }
+
+  private localOut(res: PacketResult, origin: Emitted['origin']): PacketResult {
+    const skb = this.skb;
+    const v = skb.view;
+    const rt = routeOutput(this.host, this.fam(), v.buf.subarray(v.dstOff, v.dstOff + v.addrLen), this.rt);
+    if (rt.error) { res.reason = `route: ${rt.error}`; return this.drop(res, res.reason); }
+    skb.outdev = this.devName(rt.dev) ?? '';
+    if (this.hook(res, 'OUTPUT') !== NF_ACCEPT) return this.abandon(res);
+    // Reroute: NAT or mangle may have changed the destination.
+    const rt2 = routeOutput(this.host, this.fam(), v.buf.subarray(v.dstOff, v.dstOff + v.addrLen), this.rt);
+    if (!rt2.error) skb.outdev = this.devName(rt2.dev) ?? skb.outdev;
+    return this.postrouting(res, origin);
+  }
+
+  private postrouting(res: PacketResult, origin: Emitted['origin']): PacketResult {
+    const skb = this.skb;
+    if (this.hook(res, 'POSTROUTING') !== NF_ACCEPT) return this.abandon(res);
+    res.outdev = skb.outdev;
+    if (skb.outdev === 'lo') {
+      // Looped back to this host: received on lo with the conntrack entry it already has.
+      res.fate = 'delivered';
+      res.reason = 'local delivery via lo';
+      skb.indev = 'lo';
+      this.hook(res, 'PREROUTING');
+      if (this.hook(res, 'INPUT') === NF_ACCEPT) this.localStack();
+      return res;
+    }
+    res.fate = origin === 'forward' ? 'forwarded' : 'sent';
+    res.reason = `out ${skb.outdev}`;
+    this.emitCopy(skb.outdev, origin);
+    return res;
+  }
+
+  /** A dropped packet's unconfirmed conntrack entry goes away (nf_conntrack_put on an unconfirmed ct). */
+  private abandon(res: PacketResult): PacketResult {
+    if (this.skb.ct >= 0) this.net.conntrack.abandon(this.ctp);
+    res.fate = 'dropped';
+    return res;
+  }
+
+  private emitCopy(dev: string, origin: Emitted['origin']): void {
+    const v = this.skb.view;
+    this.net.emitted.push({ dev, bytes: v.buf.slice(v.l3, v.ipEnd), origin });
+  }
+
+  private icmpUnreachable(type: string): void {
+    const v = this.skb.view;
+    // ip_error(): host unreachable for unreachable routes, admin prohibited for prohibit.
+    if (v.family === 4) sendIcmpError(this.net, v, 3, type === 'prohibit' ? 13 : 1, 0);
+    else sendIcmpError(this.net, v, 1, type === 'prohibit' ? 1 : 0, 0);
+  }
+
+  /**
+   * A packet the host generates while handling another (REJECT, ICMP
+   * errors, stack answers): it goes through OUTPUT and POSTROUTING with a
+   * context of its own, then the original packet's context is restored.
+   */
+  private generated(bytes: Uint8Array, origin: Emitted['origin']): void {
+    if (this.depth > 2) return;
+    const saved = this.result;
+    const savedBuf = this.buf.slice(0, this.skb.view.ipEnd);
+    const savedSkb = { indev: this.skb.indev, outdev: this.skb.outdev, hook: this.skb.hook, table: this.skb.table, ct: this.skb.ct, ctinfo: this.skb.ctinfo, mark: this.skb.mark, local: this.skb.local };
+    const savedCt = { ct: this.ctp.ct, ctinfo: this.ctp.ctinfo };
+    const emitted = this.net.emitted;
+    this.depth++;
+    try {
+      const sub: PacketResult = { fate: 'dropped', reason: '', outdev: '', ctinfo: -1, steps: [], emitted };
+      this.result = sub;
+      this.buf.set(bytes.subarray(0, Math.min(bytes.length, MAX_PACKET)));
+      if (!this.skb.view.parse(this.buf, 0, bytes.length) && this.skb.view.l3Ok()) {
+        this.resetSkb('', '', true);
+        this.localOut(sub, origin);
+      } else if (this.skb.view.l3Ok()) {
+        this.resetSkb('', '', true);
+        this.localOut(sub, origin);
+      }
+      if (this.trace) saved.steps.push(...sub.steps.map((s) => ({ ...s, table: s.table })));
+    } finally {
+      this.depth--;
+      this.result = saved;
+      this.net.emitted = emitted;
+      this.buf.set(savedBuf);
+      this.skb.view.parse(this.buf, 0, savedBuf.length);
+      Object.assign(this.skb, savedSkb);
+      this.ctp.ct = savedCt.ct; this.ctp.ctinfo = savedCt.ctinfo;
+    }
+  }
+
+  /** The parsed packet's family (only called after the IP header was found valid). */
+  private fam(): 4 | 6 {
+    return this.skb.view.family === 6 ? 6 : 4;
+  }
+
+  private devName(index: number): string | undefined {
+    for (const i of this.host.ifaces) if (i.index === index) return i.name;
+    return undefined;
+  }
+}
+
+function compileAll(rs: Ruleset): Map<TableName, CompiledTable> {
+  const m = new Map<TableName, CompiledTable>();
+  for (const [name, t] of rs.tables) m.set(name, compileTable(t));
+  return m;
+}

@@ -1,0 +1,121 @@
+/**
+ * The host's own answers, as the Linux stack gives them after INPUT:
+ * echo replies (net/ipv4/icmp.c icmp_echo, net/ipv6/icmp.c icmpv6_echo_reply),
+ * RST for a TCP segment to a closed port (tcp_v4_send_reset / tcp_v6_send_reset),
+ * ICMP port unreachable for UDP to a closed port (__udp4_lib_rcv), and ICMP
+ * errors (icmp_send / icmp6_send) for TTL expiry, MTU and unreachable routes.
+ * Every answer is sent with net.output(), so it crosses OUTPUT and POSTROUTING.
+ *
+ * Simplifications, to be checked against the kernel by the differential
+ * harness: the IP ID of ICMP errors comes from the seeded random source
+ * (Linux's ip_select_ident is a keyed hash), ICMP rate limits
+ * (icmp_ratelimit, icmp_msgs_per_sec) are not applied.
+ */
+import { routeOutput, RouteResult } from '../host/route';
+import { buildIcmp4, buildIcmp6, buildTcp4, buildTcp6 } from '../wire/build';
+import { IP_DF } from '../wire/ipv4';
+import type { IPv4HeaderSpec } from '../wire/ipv4';
+import type { IPv6HeaderSpec } from '../wire/ipv6';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type PacketView } from '../wire/packet';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp';
+import type { NetContext } from './net';
+
+const out = new Uint8Array(1500);
+const rt = new RouteResult();
+const ip4: IPv4HeaderSpec = { tos: 0, id: 0, fragWord: 0, ttl: 64, protocol: 0, saddr: 0, daddr: 0, options: null };
+const ip6: IPv6HeaderSpec = { trafficClass: 0, flowLabel: 0, nexthdr: 0, hopLimit: 64, src: new Uint8Array(16), srcOff: 0, dst: new Uint8Array(16), dstOff: 0 };
+
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+function isMulticastOrBroadcast(v: PacketView): boolean {
+  const b = v.buf, d = v.dstOff;
+  if (v.family === 6) return b[d] === 0xff;
+  return b[d] >= 224 || (b[d] === 255 && b[d + 1] === 255 && b[d + 2] === 255 && b[d + 3] === 255);
+}
+
+/** What the stack answers to a packet delivered locally with no socket for it. */
+export function stackAnswer(net: NetContext, v: PacketView): void {
+  if (!v.firstFragment) return;
+  if (v.proto === IPPROTO_ICMP && v.icmpType === 8 && v.family === 4) return echoReply4(net, v);
+  if (v.proto === IPPROTO_ICMPV6 && v.icmpType === 128 && v.family === 6) return echoReply6(net, v);
+  if (v.proto === IPPROTO_TCP && v.hasPorts && !(v.tcpFlags & TCP_RST)) return sendReset(net, v);
+  if (v.proto === IPPROTO_UDP && v.hasPorts && !isMulticastOrBroadcast(v)) {
+    if (v.family === 4) sendIcmpError(net, v, 3, 3, 0);
+    else sendIcmpError(net, v, 1, 4, 0);
+  }
+}
+
+function echoReply4(net: NetContext, v: PacketView): void {
+  const b = v.buf;
+  ip4.tos = v.tos; ip4.id = net.random.u32() & 0xffff; ip4.fragWord = 0; ip4.ttl = 64;
+  ip4.saddr = u32(b, v.dstOff); ip4.daddr = u32(b, v.srcOff); ip4.options = null;
+  const dataLen = v.ipEnd - v.l4 - 8;
+  const n = buildIcmp4(out, 0, ip4, { type: 0, code: 0, rest: u32(b, v.l4 + 4) }, { data: b, off: v.l4 + 8, len: dataLen });
+  net.output(out.subarray(0, n), 'stack');
+}
+
+function echoReply6(net: NetContext, v: PacketView): void {
+  const b = v.buf;
+  ip6.trafficClass = 0; ip6.flowLabel = 0; ip6.hopLimit = 64;
+  ip6.src.set(b.subarray(v.dstOff, v.dstOff + 16)); ip6.dst.set(b.subarray(v.srcOff, v.srcOff + 16));
+  const dataLen = v.ipEnd - v.l4 - 8;
+  const n = buildIcmp6(out, 0, ip6, { type: 129, code: 0, rest: u32(b, v.l4 + 4) }, { data: b, off: v.l4 + 8, len: dataLen });
+  net.output(out.subarray(0, n), 'stack');
+}
+
+/** tcp_v4_send_reset: ACK present → seq = its ack; else ACK the segment's sequence space. */
+function sendReset(net: NetContext, v: PacketView): void {
+  const b = v.buf;
+  const payload = v.ipEnd - v.l4 - v.tcpHeaderLen;
+  let seq = 0, ack = 0, flags = TCP_RST;
+  if (v.tcpFlags & TCP_ACK) seq = v.ack;
+  else {
+    ack = (v.seq + payload + (v.tcpFlags & TCP_SYN ? 1 : 0) + (v.tcpFlags & TCP_FIN ? 1 : 0)) >>> 0;
+    flags |= TCP_ACK;
+  }
+  const tcp = { sport: v.dport, dport: v.sport, seq, ack, flags, window: 0, urgPtr: 0, options: null };
+  let n: number;
+  if (v.family === 4) {
+    ip4.tos = 0; ip4.id = 0; ip4.fragWord = IP_DF; ip4.ttl = 64; ip4.options = null;
+    ip4.saddr = u32(b, v.dstOff); ip4.daddr = u32(b, v.srcOff);
+    n = buildTcp4(out, 0, ip4, tcp, null);
+  } else {
+    ip6.trafficClass = 0; ip6.flowLabel = 0; ip6.hopLimit = 64;
+    ip6.src.set(b.subarray(v.dstOff, v.dstOff + 16)); ip6.dst.set(b.subarray(v.srcOff, v.srcOff + 16));
+    n = buildTcp6(out, 0, ip6, tcp, null);
+  }
+  net.output(out.subarray(0, n), 'stack');
+}
+
+/**
+ * icmp_send / icmp6_send: never about an ICMP error, a non-first fragment
+ * or a multicast/broadcast destination; quotes the offending packet up to
+ * 576 (IPv4) or 1280 (IPv6) bytes in all. `info` is the MTU for
+ * fragmentation needed / packet too big.
+ */
+export function sendIcmpError(net: NetContext, v: PacketView, type: number, code: number, info: number): void {
+  if (v.icmpError || !v.firstFragment || isMulticastOrBroadcast(v)) return;
+  const b = v.buf;
+  const len = v.ipEnd - v.l3;
+  if (v.family === 4) {
+    // The source: the offending packet's destination when it was for us, else the route's source back.
+    const r = routeOutput(net.host, 4, b.subarray(v.srcOff, v.srcOff + 4), rt);
+    if (r.error || !r.src) return;
+    ip4.tos = (v.tos & 0x1e) | 0xc0; ip4.id = net.random.u32() & 0xffff; ip4.fragWord = 0; ip4.ttl = 64; ip4.options = null;
+    ip4.saddr = u32(r.src, 0); ip4.daddr = u32(b, v.srcOff);
+    const quote = Math.min(len, 576 - 28);
+    const rest = type === 3 && code === 4 ? info & 0xffff : 0;
+    const n = buildIcmp4(out, 0, ip4, { type, code, rest }, { data: b, off: v.l3, len: quote });
+    net.output(out.subarray(0, n), 'icmp');
+  } else {
+    const r = routeOutput(net.host, 6, b.subarray(v.srcOff, v.srcOff + 16), rt);
+    if (r.error || !r.src) return;
+    ip6.trafficClass = 0; ip6.flowLabel = 0; ip6.hopLimit = 64;
+    ip6.src.set(r.src); ip6.dst.set(b.subarray(v.srcOff, v.srcOff + 16));
+    const quote = Math.min(len, 1280 - 48);
+    const n = buildIcmp6(out, 0, ip6, { type, code, rest: type === 2 ? info >>> 0 : 0 }, { data: b, off: v.l3, len: quote });
+    net.output(out.subarray(0, n), 'icmp');
+  }
+}
