@@ -10,6 +10,8 @@ import { defaultStateDir, loadRuleset, LockBusy, storeRuleset, withLock } from '
 import { RestoreError } from '../rules/restore';
 import { loadHost, storeHost } from '../host/store';
 import { runIp, runListen, runSysctl } from './host-commands';
+import { runConntrack } from './conntrack';
+import { loadClock, loadConntrackState, storeConntrackState } from '../state/conntrack-store';
 import { parseRestoreArgs, runIptables, runRestore, runSave, type ProgResult } from './iptables';
 
 const HOST_PROGS: Record<string, typeof runIp> = { ip: runIp, sysctl: runSysctl, listen: runListen };
@@ -102,6 +104,16 @@ export async function main(argv: string[]): Promise<number> {
   const rest = argv.slice(i);
   const dir = stateDir ?? defaultStateDir();
   if (rest.length > 0 && FAMILY_PROGS[rest[0]]) return runFamilyProgram(rest[0], rest.slice(1), dir);
+  if (rest[0] === 'conntrack') {
+    return withLock(dir, undefined, () => {
+      const host = loadHost(dir);
+      const clock = loadClock(dir);
+      const ct = loadConntrackState(dir, host, clock);
+      const r = runConntrack(rest.slice(1), ct);
+      if (r.changed) storeConntrackState(dir, ct, clock);
+      return emit(r);
+    });
+  }
   const hostProg = rest.length > 0 ? HOST_PROGS[rest[0]] : undefined;
   if (hostProg) {
     try {
@@ -131,6 +143,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   program.command('ip').description('iproute2 ip link|addr|route on the host model in the state directory').allowUnknownOption().helpOption(false);
   program.command('sysctl').description('procps sysctl on the host model (-a, -w NAME=VALUE, -n)').allowUnknownOption().helpOption(false);
+  program.command('conntrack').description('conntrack-tools conntrack -L [-o extended] [-f ipv4|ipv6], -F, -C, -D on the saved table').allowUnknownOption().helpOption(false);
   program.command('listen').description('declare local listening sockets: listen tcp|udp ADDR:PORT, listen -d ..., listen').allowUnknownOption().helpOption(false);
   try {
     await program.parseAsync(rest, { from: 'user' });

@@ -414,6 +414,14 @@ export class Conntrack implements TcpHost {
     return true;
   }
 
+  /** Deletes one confirmed entry now (conntrack -D on an entry found by a dump filter). */
+  remove(e: number): boolean {
+    const tab = this.tab;
+    if (!tab.isUsed(e) || !(tab.status[e] & C.IPS_CONFIRMED) || (tab.status[e] & C.IPS_DYING)) return false;
+    this.destroy(e);
+    return true;
+  }
+
   /** Deletes every confirmed entry (conntrack -F); returns how many. */
   flush(): number {
     const tab = this.tab;

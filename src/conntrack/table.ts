@@ -51,7 +51,7 @@ export class CtTable {
   aux = new Float64Array(0);
 
   /** Free entries, linked through next[entry * 2]. */
-  private freeHead = -1;
+  freeHead = -1;
 
   constructor(buckets: number, seed: number, initialCapacity: number) {
     this.bucketCount = buckets;
