@@ -5,6 +5,9 @@
  * the chain, so no -p is needed, and adds [!] --ahlen and --ahres. Both
  * print " ah " and then the fields without separating spaces, as the C does.
  */
+import type { Skb } from '../../engine/skb';
+import { get32 } from '../../wire/checksum';
+import { FindHdrResult, ipv6FindHdr } from '../../wire/ipv6';
 import { defineMatch } from '../types';
 import { parseSpis, printSpis, saveSpis } from './esp';
 import { xtOnce, xtUint } from '../xtoptions';
@@ -34,7 +37,37 @@ export const ah = defineMatch<AhInfo>({
   },
   print: (d) => ' ah ' + printSpis('', d.spis, d.invert),
   save: (d) => saveSpis('ahspi', d.spis, d.invert),
+  // ipt_ah.c ah_mt: not a later fragment; hotdrop without the 12-byte header.
+  match(skb, d) {
+    const v = skb.view;
+    if (v.fragOffset !== 0) return false;
+    if (v.l4 + 12 > v.ipEnd) { skb.hotdrop = true; return false; }
+    const spi = get32(v.buf, v.l4 + 4);
+    return (spi >= d.spis[0] && spi <= d.spis[1]) !== d.invert;
+  },
 });
+
+const FH = new FindHdrResult();
+
+/**
+ * ip6t_ah.c ah_mt6: the AH header anywhere in the chain (ipv6_find_hdr
+ * with NEXTHDR_AUTH; none: no match); hotdrop when it is cut short; SPI
+ * range, the header length ((hdrlen + 2) * 4, when --ahlen is given) and
+ * --ahres (reserved field zero).
+ */
+function ah6Match(skb: Skb, d: AhInfo): boolean {
+  const v = skb.view;
+  const b = v.buf;
+  if (ipv6FindHdr(b, v.l3, v.ipEnd, 51, 0, FH) < 0) return false;
+  const p = FH.offset;
+  if (p + 12 > v.ipEnd) { skb.hotdrop = true; return false; }
+  const spi = get32(b, p + 4);
+  const hdrlen = (b[p + 1] + 2) << 2;
+  if ((spi >= d.spis[0] && spi <= d.spis[1]) === d.invert) return false;
+  if (d.len !== 0 && (d.len === hdrlen) === d.invLen) return false;
+  if (d.res && (b[p + 2] | b[p + 3]) !== 0) return false;
+  return true;
+}
 
 export const ah6 = defineMatch<AhInfo>({
   kind: 'match',
@@ -62,4 +95,5 @@ export const ah6 = defineMatch<AhInfo>({
     if (d.res) s += ' --ahres';
     return s;
   },
+  match: ah6Match,
 });

@@ -23,4 +23,9 @@ export const connmark = defineMatch<MarkInfo>({
   finalCheck: (d) => xtMandatory('connmark', 'mark', d.seen),
   print: (d) => ` connmark match ${d.invert ? '!' : ''} ${markMaskText(d)}`,
   save: (d) => `${d.invert ? ' !' : ''} --mark ${markMaskText(d)}`,
+  // xt_connmark.c connmark_mt: no entry (INVALID, UNTRACKED) never matches, inverted or not.
+  match(skb, d) {
+    if (skb.ct < 0) return false;
+    return (((skb.net.conntrack.mark(skb.ct) & d.mask) >>> 0) === d.mark) !== d.invert;
+  },
 });

@@ -10,6 +10,9 @@ import type { Family } from '../../rules/model';
 import { addrToString, hostName, isZero, maskToListString } from '../../util/addr';
 import { paramError } from '../../util/errors';
 import { getservbyname } from '../../util/netdb';
+import type { Skb } from '../../engine/skb';
+import * as C from '../../conntrack/constants';
+import { newTuple } from '../../conntrack/tuple';
 import { defineMatch, type PrintContext } from '../types';
 import { xtHostMask, xtOnce, xtPortRange, xtProtocol, xtUintRangePair } from '../xtoptions';
 
@@ -151,6 +154,100 @@ function dump(d: ConntrackInfo, prefix: string, numeric: boolean): string {
   return s;
 }
 
+// ---- packet side (net/netfilter/xt_conntrack.c conntrack_mt) ----------------
+
+/**
+ * The kernel's state bits (XT_CONNTRACK_STATE_*, include/uapi/linux/
+ * netfilter/xt_conntrack.h) for a mask held in CT_STATES' bits: INVALID,
+ * ESTABLISHED, RELATED and NEW are the same bits; UNTRACKED, SNAT and DNAT
+ * are not.
+ */
+export function kernelStateMask(mask: number): number {
+  let k = mask & 0x0f;
+  if (mask & (1 << 6)) k |= C.XT_CONNTRACK_STATE_UNTRACKED;
+  if (mask & (1 << 8)) k |= C.XT_CONNTRACK_STATE_SNAT;
+  if (mask & (1 << 9)) k |= C.XT_CONNTRACK_STATE_DNAT;
+  return k;
+}
+
+/**
+ * The state bits of the packet as conntrack_mt computes them (the same as
+ * conntrack.ts ctStateBits, read from the skb): INVALID without an entry,
+ * UNTRACKED for NOTRACK, else the ctinfo bit plus SNAT/DNAT from the
+ * entry's status.
+ */
+export function packetStateBits(skb: Skb): number {
+  if (skb.ct < 0) return skb.ctinfo === C.IP_CT_UNTRACKED ? C.XT_CONNTRACK_STATE_UNTRACKED : C.XT_CONNTRACK_STATE_INVALID;
+  let bits = 1 << ((skb.ctinfo % C.IP_CT_IS_REPLY) + 1);
+  const st = skb.net.conntrack.status(skb.ct);
+  if (st & C.IPS_SRC_NAT) bits |= C.XT_CONNTRACK_STATE_SNAT;
+  if (st & C.IPS_DST_NAT) bits |= C.XT_CONNTRACK_STATE_DNAT;
+  return bits;
+}
+
+/** Scratch tuple for reading an entry's tuples (one packet at a time). */
+const TUP = newTuple();
+
+/** conntrack_addrcmp: address words at tuple[at..] against addr under mask (bytes). */
+function addrCmp(at: number, a: AddrOpt): boolean {
+  const addr = a.addr;
+  const mask = a.mask;
+  for (let i = 0; i < addr.length; i++) {
+    const byte = (TUP[at + (i >> 2)] >>> (24 - 8 * (i & 3))) & 0xff;
+    if (((byte ^ addr[i]) & mask[i]) !== 0) return false;
+  }
+  return true;
+}
+
+/** ct_proto_port_check_v3 port_match on the tuple's port (src.u.all / dst.u.all, host order). */
+function portIn(p: PortOpt, port: number): boolean {
+  return (port >= p.range[0] && port <= p.range[1]) !== p.inv;
+}
+
+/** conntrack_mt (revision 3), in the kernel's order of tests. */
+export function conntrackMatch(skb: Skb, d: ConntrackInfo): boolean {
+  if (d.state) {
+    const bits = packetStateBits(skb);
+    if (((kernelStateMask(d.state.mask) & bits) !== 0) === d.state.inv) return false;
+  }
+  const e = skb.ct;
+  // No entry (INVALID or UNTRACKED): only a state test can have matched.
+  if (e < 0) return d.state !== undefined;
+  const ct = skb.net.conntrack;
+  if (d.reply !== undefined) {
+    const replyDir = skb.ctinfo >= C.IP_CT_IS_REPLY;
+    if (replyDir !== d.reply) return false;
+  }
+  if (d.origsrc || d.origdst) {
+    ct.tuple(e, C.IP_CT_DIR_ORIGINAL, TUP);
+    if (d.origsrc && addrCmp(2, d.origsrc) === d.origsrc.inv) return false;
+    if (d.origdst && addrCmp(6, d.origdst) === d.origdst.inv) return false;
+  }
+  if (d.replsrc || d.repldst) {
+    ct.tuple(e, C.IP_CT_DIR_REPLY, TUP);
+    if (d.replsrc && addrCmp(2, d.replsrc) === d.replsrc.inv) return false;
+    if (d.repldst && addrCmp(6, d.repldst) === d.repldst.inv) return false;
+  }
+  if (d.proto && (ct.protocol(e) === d.proto.num) === d.proto.inv) return false;
+  if (d.origsrcport || d.origdstport) {
+    ct.tuple(e, C.IP_CT_DIR_ORIGINAL, TUP);
+    if (d.origsrcport && !portIn(d.origsrcport, TUP[10])) return false;
+    if (d.origdstport && !portIn(d.origdstport, TUP[11])) return false;
+  }
+  if (d.replsrcport || d.repldstport) {
+    ct.tuple(e, C.IP_CT_DIR_REPLY, TUP);
+    if (d.replsrcport && !portIn(d.replsrcport, TUP[10])) return false;
+    if (d.repldstport && !portIn(d.repldstport, TUP[11])) return false;
+  }
+  if (d.status && ((ct.status(e) & d.status.mask) !== 0) === d.status.inv) return false;
+  if (d.expire) {
+    // nf_ct_expires(ct) / HZ: whole seconds left.
+    const secs = Math.floor(ct.expires(e) / 1000);
+    if ((secs >= d.expire.range[0] && secs <= d.expire.range[1]) === d.expire.inv) return false;
+  }
+  return true;
+}
+
 export const conntrack = defineMatch<ConntrackInfo>({
   kind: 'match',
   name: 'conntrack',
@@ -206,4 +303,5 @@ export const conntrack = defineMatch<ConntrackInfo>({
   },
   print: (d, ctx: PrintContext) => dump(d, '', ctx.numeric),
   save: (d) => dump(d, '--', true),
+  match: conntrackMatch,
 });

@@ -40,4 +40,6 @@ export const dscp = defineMatch<DscpInfo>({
   },
   print: (d) => ` DSCP match ${d.invert ? '!' : ''}${hex02(d.dscp)}`,
   save: (d) => `${d.invert ? ' !' : ''} --dscp ${hex02(d.dscp)}`,
+  // xt_dscp.c dscp_mt/dscp_mt6: the upper six bits of the DS field.
+  match: (skb, d) => ((skb.view.tos >> 2) === d.dscp) !== d.invert,
 });

@@ -45,4 +45,19 @@ export const ecn = defineMatch<EcnInfo>({
     if ((d.ece.on || d.cwr.on) && (ctx.ip.proto !== 6 || ctx.ip.invProto)) return EINVAL_MSG;
     return null;
   },
+  /**
+   * xt_ecn.c ecn_mt4/ecn_mt6: the ECN bits of the TOS / traffic class, then
+   * the TCP ECE/CWR flags (no TCP header in the packet: no match).
+   */
+  match(skb, d) {
+    const v = skb.view;
+    if (d.ect.on && ((v.tos & 3) === d.ect.value) === d.ect.invert) return false;
+    if (d.ece.on || d.cwr.on) {
+      if (v.l4 + 20 > v.ipEnd) return false;
+      const f = v.buf[v.l4 + 13];
+      if (d.ece.on && ((f & 0x40) !== 0) === d.ece.invert) return false;
+      if (d.cwr.on && ((f & 0x80) !== 0) === d.cwr.invert) return false;
+    }
+    return true;
+  },
 });

@@ -3,6 +3,8 @@
  * [!] --espspi spi[:spi]. The kernel wants "-p esp" (not inverted).
  * Save leaves out the full range even when inverted; -L still shows it.
  */
+import type { Skb } from '../../engine/skb';
+import { get32 } from '../../wire/checksum';
 import { defineMatch } from '../types';
 import { xtOnce, xtUintRangePair } from '../xtoptions';
 
@@ -44,4 +46,14 @@ export const esp = defineMatch<SpiInfo>({
   },
   print: (d) => ' esp' + printSpis(' ', d.spis, d.invert),
   save: (d) => saveSpis('espspi', d.spis, d.invert),
+  match: espMatch,
 });
+
+/** xt_esp.c esp_mt: not a later fragment; hotdrop without the 8-byte header; SPI in range XOR inversion. */
+export function espMatch(skb: Skb, d: SpiInfo): boolean {
+  const v = skb.view;
+  if (v.fragOffset !== 0) return false;
+  if (v.l4 + 8 > v.ipEnd) { skb.hotdrop = true; return false; }
+  const spi = get32(v.buf, v.l4);
+  return (spi >= d.spis[0] && spi <= d.spis[1]) !== d.invert;
+}

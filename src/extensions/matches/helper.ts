@@ -35,4 +35,11 @@ export const helper = defineMatch<HelperInfo>({
   },
   print: (d) => ` helper match ${d.invert ? '! ' : ''}"${d.name}"`,
   save: (d) => `${d.invert ? ' !' : ''} --helper${saveString(d.name)}`,
+  /**
+   * xt_helper.c helper_mt looks at the helper of the connection's master
+   * (a connection made from an expectation); without one the answer is the
+   * inversion flag. No conntrack helper or expectation exists in this
+   * model yet, so that is always the answer (even for --helper "").
+   */
+  match: (_skb, d) => d.invert,
 });

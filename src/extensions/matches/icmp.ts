@@ -6,6 +6,7 @@
  */
 import { paramError } from '../../util/errors';
 import { strtoulPrefix } from '../../util/num';
+import type { Skb } from '../../engine/skb';
 import { defineMatch } from '../types';
 import { xtMandatory, xtOnce, type Seen } from '../xtoptions';
 
@@ -93,6 +94,22 @@ export function saveIcmpType(opt: string, d: IcmpInfo): string {
   return s;
 }
 
+/**
+ * ip_tables.c icmp_match / ip6_tables.c icmp6_match: never a non-first
+ * fragment; hotdrop when the 8-byte ICMP header (struct icmphdr /
+ * icmp6hdr) is cut short; type 0xff is "any" for ICMP only.
+ */
+export function icmpTypeMatch(skb: Skb, d: IcmpInfo, anyType: boolean): boolean {
+  const v = skb.view;
+  if (v.fragOffset !== 0) return false;
+  const l4 = v.l4;
+  if (l4 + 8 > v.ipEnd) { skb.hotdrop = true; return false; }
+  if (anyType && d.type === 0xff) return !d.invert;
+  const type = v.buf[l4];
+  const code = v.buf[l4 + 1];
+  return (type === d.type && code >= d.code[0] && code <= d.code[1]) !== d.invert;
+}
+
 export const icmp = defineMatch<IcmpInfo>({
   kind: 'match',
   name: 'icmp',
@@ -112,4 +129,5 @@ export const icmp = defineMatch<IcmpInfo>({
     if (d.type === 0xff) return `${d.invert ? ' !' : ''} --icmp-type any`;
     return saveIcmpType('--icmp-type', d);
   },
+  match: (skb, d) => icmpTypeMatch(skb, d, true),
 });

@@ -5,7 +5,7 @@
  * No "any" name and no special save form for type 255, unlike icmp.
  */
 import { defineMatch } from '../types';
-import { parseIcmpType, printIcmpType, saveIcmpType, type IcmpInfo, type IcmpName } from './icmp';
+import { icmpTypeMatch, parseIcmpType, printIcmpType, saveIcmpType, type IcmpInfo, type IcmpName } from './icmp';
 import { xtMandatory, xtOnce } from '../xtoptions';
 
 const n = (name: string, type: number, min = 0, max = 0xff): IcmpName => ({ name, type, min, max });
@@ -42,4 +42,6 @@ export const icmp6 = defineMatch<IcmpInfo>({
   finalCheck: (d) => xtMandatory('icmp6', 'icmpv6-type', d.seen),
   print: (d, ctx) => printIcmpType('ipv6-icmp', d, ctx.numeric, ICMPV6_NAMES),
   save: (d) => saveIcmpType('--icmpv6-type', d),
+  // ip6_tables.c icmp6_type_code_match has no "any" type.
+  match: (skb, d) => icmpTypeMatch(skb, d, false),
 });

@@ -34,6 +34,17 @@ function parseRange(family: Family, opt: string, arg: string, ctx: ParseContext)
   return { from: addrs[0], to: addrs[1], invert: false };
 }
 
+/** Packet bytes at off against a bound: <0, 0, >0 (big-endian, as ntohl / iprange_ipv6_lt compare). */
+function cmpAt(buf: Uint8Array, off: number, a: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (buf[off + i] !== a[i]) return buf[off + i] - a[i];
+  return 0;
+}
+
+/** xt_iprange.c iprange_mt4/6: outside [from, to] XOR the inversion fails. */
+function inRange(buf: Uint8Array, off: number, r: Range): boolean {
+  return (cmpAt(buf, off, r.from) >= 0 && cmpAt(buf, off, r.to) <= 0) !== r.invert;
+}
+
 const text = (r: Range): string => `${addrToString(r.from)}-${addrToString(r.to)}`;
 
 export const iprange = defineMatch<IprangeInfo>({
@@ -63,5 +74,11 @@ export const iprange = defineMatch<IprangeInfo>({
     if (d.src) s += `${d.src.invert ? ' !' : ''} --src-range ${text(d.src)}`;
     if (d.dst) s += `${d.dst.invert ? ' !' : ''} --dst-range ${text(d.dst)}`;
     return s;
+  },
+  match(skb, d) {
+    const v = skb.view;
+    if (d.src && !inRange(v.buf, v.srcOff, d.src)) return false;
+    if (d.dst && !inRange(v.buf, v.dstOff, d.dst)) return false;
+    return true;
   },
 });

@@ -4,6 +4,7 @@
  * / N, and printed back as the largest unit that divides it reasonably
  * (print_rate), so "60/minute" lists as "1/sec". Neither option inverts.
  */
+import type { Skb } from '../../engine/skb';
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
 import { xtOnce, xtUint } from '../xtoptions';
@@ -61,8 +62,23 @@ export function printRate(period: number): string {
   return ` ${Math.floor(RATES[i - 1][1] / period)}/${RATES[i - 1][0]}`;
 }
 
+/** The kernel's tick rate (CONFIG_HZ of the reference kernel; 250 is also what the ERANGE check above was matched against). */
+export const HZ = 250;
+/** xt_limit.c CREDITS_PER_JIFFY for HZ=250: the power of two below 0xffffffff / (HZ*60*60*24). */
+const CREDITS_PER_JIFFY = 128;
+
+/**
+ * jiffies for an engine clock reading in ms. The count starts at the
+ * engine clock's epoch (the kernel starts at INITIAL_JIFFIES, 5 minutes
+ * before wrapping to 0); only differences and the numbers shown in
+ * /proc/net/xt_recent depend on that choice.
+ */
+export function jiffies(ms: number): number {
+  return Math.floor((ms * HZ) / 1000);
+}
+
 /** Kernel user2credits with HZ=250 (CREDITS_PER_JIFFY = 128), in u32 arithmetic. */
-function user2credits(user: number): number {
+export function user2credits(user: number): number {
   const HZ_CPJ = 250 * 128;
   if (user > Math.floor(0xffffffff / HZ_CPJ)) return (Math.floor(user / SCALE) * HZ_CPJ) >>> 0;
   return Math.floor((user * HZ_CPJ) / SCALE) >>> 0;
@@ -72,6 +88,39 @@ export interface LimitInfo {
   seen: Set<string>;
   avg: number;
   burst: number;
+  /**
+   * The rule instance's bucket (struct xt_limit_priv plus credit_cap/cost),
+   * set up on the first packet: the kernel fills it full at checkentry,
+   * and a full bucket stays full until a packet arrives, so starting at
+   * the first packet is the same.
+   */
+  prev?: number;
+  credit?: number;
+  creditCap?: number;
+  cost?: number;
+}
+
+/** xt_limit.c limit_mt: refill by elapsed jiffies (u32 arithmetic), cap, spend the cost. */
+export function limitMatch(skb: Skb, d: LimitInfo): boolean {
+  const now = jiffies(skb.net.clock.now());
+  if (d.creditCap === undefined) {
+    d.prev = now;
+    d.credit = user2credits((d.avg * d.burst) >>> 0);
+    d.creditCap = d.credit;
+    d.cost = user2credits(d.avg);
+  }
+  const cost = d.cost!;
+  let credit = d.credit!;
+  // Fast path: nothing to refill in the same jiffy.
+  if (credit < cost && d.prev === now) return false;
+  const inc = (((now - d.prev!) % 0x100000000) * CREDITS_PER_JIFFY) % 0x100000000;
+  d.prev = now;
+  credit = (credit + inc) % 0x100000000;
+  if (credit > d.creditCap) credit = d.creditCap;
+  let ret = false;
+  if (credit >= cost) { ret = true; credit -= cost; }
+  d.credit = credit;
+  return ret;
 }
 
 export const limit = defineMatch<LimitInfo>({
@@ -99,4 +148,5 @@ export const limit = defineMatch<LimitInfo>({
   },
   print: (d) => ` limit: avg${printRate(d.avg)} burst ${d.burst}`,
   save: (d) => ` --limit${printRate(d.avg)}${d.burst !== DEFAULT_BURST ? ` --limit-burst ${d.burst}` : ''}`,
+  match: limitMatch,
 });

@@ -54,4 +54,17 @@ export const mac = defineMatch<MacInfo>({
   finalCheck: (d) => xtMandatory('mac', 'mac-source', d.seen),
   print: (d) => ` MAC${d.invert ? ' !' : ''} ${text(d.mac)}`,
   save: (d) => `${d.invert ? ' !' : ''} --mac-source ${text(d.mac)}`,
+  /**
+   * xt_mac.c mac_mt: only with an Ethernet header in front of the packet
+   * (none: false, whatever the inversion); compares the source address.
+   */
+  match(skb, d) {
+    const v = skb.view;
+    if (v.l2 < 0 || v.l2 + 14 > v.l3) return false;
+    const m = d.mac;
+    const b = v.buf;
+    const s = v.l2 + 6;
+    const eq = b[s] === m[0] && b[s + 1] === m[1] && b[s + 2] === m[2] && b[s + 3] === m[3] && b[s + 4] === m[4] && b[s + 5] === m[5];
+    return eq !== d.invert;
+  },
 });

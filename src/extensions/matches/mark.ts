@@ -26,4 +26,6 @@ export const mark = defineMatch<MarkInfo>({
   finalCheck: (d) => xtMandatory('mark', 'mark', d.seen),
   print: (d) => ` mark match${d.invert ? ' !' : ''} ${markMaskText(d)}`,
   save: (d) => `${d.invert ? ' !' : ''} --mark ${markMaskText(d)}`,
+  // xt_mark.c mark_mt: (skb->mark & mask) == mark, the mark as given (unmasked).
+  match: (skb, d) => (((skb.mark & d.mask) >>> 0) === d.mark) !== d.invert,
 });

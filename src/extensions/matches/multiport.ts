@@ -7,6 +7,8 @@
 import { paramError } from '../../util/errors';
 import { getservbyport } from '../../util/netdb';
 import { EINVAL_MSG } from '../../rules/validate';
+import type { Skb } from '../../engine/skb';
+import { get16 } from '../../wire/checksum';
 import { defineMatch } from '../types';
 import { parsePort } from './ports';
 import { xtFcheckNamed, xtOnce, type FcheckEntry, type Seen } from '../xtoptions';
@@ -67,6 +69,29 @@ function portList(d: MultiportInfo, numeric: boolean, proto: string | undefined)
   return s;
 }
 
+/** xt_multiport.c ports_match_v1: the first listed port or range that fits decides. */
+function portsMatch(d: MultiportInfo, src: number, dst: number): boolean {
+  const ports = d.ports;
+  const n = ports.length;
+  const f = d.flags;
+  for (let i = 0; i < n; i++) {
+    const s = ports[i];
+    const e = d.pflags[i] ? ports[++i] : s;
+    const inSrc = src >= s && src <= e;
+    const inDst = dst >= s && dst <= e;
+    if (f === 'sports' ? inSrc : f === 'dports' ? inDst : inSrc || inDst) return !d.invert;
+  }
+  return d.invert;
+}
+
+/** xt_multiport.c multiport_mt: not a non-first fragment; hotdrop without the 4 port bytes. */
+export function multiportMatch(skb: Skb, d: MultiportInfo): boolean {
+  const v = skb.view;
+  if (v.fragOffset !== 0) return false;
+  if (v.l4 + 4 > v.ipEnd) { skb.hotdrop = true; return false; }
+  return portsMatch(d, get16(v.buf, v.l4), get16(v.buf, v.l4 + 2));
+}
+
 export const multiport = defineMatch<MultiportInfo>({
   kind: 'match',
   name: 'multiport',
@@ -102,4 +127,5 @@ export const multiport = defineMatch<MultiportInfo>({
     if (!PROTOS[ctx.ip.proto] || ctx.ip.invProto) return EINVAL_MSG;
     return null;
   },
+  match: multiportMatch,
 });

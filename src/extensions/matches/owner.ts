@@ -102,4 +102,20 @@ export const owner = defineMatch<OwnerInfo>({
   },
   print: (d, ctx) => render(d, ctx.numeric, ['owner socket exists', 'owner UID match', 'owner GID match', 'incl. suppl. groups']),
   save: (d) => render(d, true, ['--socket-exists', '--uid-owner', '--gid-owner', '--suppl-groups']),
+  /**
+   * xt_owner.c owner_mt. A packet has a socket when it was generated
+   * locally with an owner (skb.local, uid >= 0). Without one, the rule
+   * matches only if every option given is inverted. Supplementary groups
+   * are not modelled (only the primary gid is compared).
+   */
+  match(skb, d) {
+    const hasSock = skb.local && skb.uid >= 0;
+    if (!hasSock) {
+      return !((d.socket && !d.socket.inv) || (d.uid && !d.uid.inv) || (d.gid && !d.gid.inv));
+    }
+    if (d.socket && d.socket.inv) return false;
+    if (d.uid && (skb.uid >= d.uid.range[0] && skb.uid <= d.uid.range[1]) === d.uid.inv) return false;
+    if (d.gid && (skb.gid >= d.gid.range[0] && skb.gid <= d.gid.range[1]) === d.gid.inv) return false;
+    return true;
+  },
 });

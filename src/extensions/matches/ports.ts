@@ -52,3 +52,19 @@ export function savePorts(opt: string, r: PortRange, inv: boolean): string {
   const i = inv ? ' !' : '';
   return lo === hi ? `${i} ${opt} ${lo}` : `${i} ${opt} ${lo}:${hi}`;
 }
+
+// ---- packet-side helpers shared by the port matches ------------------------
+
+/** xt_tcpudp.c port_match: inside [min, max], XOR the inversion. */
+export function portMatch(min: number, max: number, port: number, invert: boolean): boolean {
+  return (port >= min && port <= max) !== invert;
+}
+
+/**
+ * par->fragoff as ip_tables hands it to matches: IPv4 counts in 8-byte
+ * units (ntohs(frag_off) & IP_OFFSET), IPv6 in bytes (ipv6_find_hdr). Only
+ * the IPv4 value can be 1, the "evil offset=1" case tcp and others drop.
+ */
+export function fragoffUnits(v: { family: number; fragOffset: number }): number {
+  return v.family === 4 ? v.fragOffset >> 3 : v.fragOffset;
+}

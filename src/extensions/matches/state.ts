@@ -5,8 +5,9 @@
  * -S/save and -L. Only the five classic states are accepted; a state word
  * may be any case-insensitive prefix of a name.
  */
+import type { Skb } from '../../engine/skb';
 import { defineMatch } from '../types';
-import { parseStates, stateNames } from './conntrack';
+import { kernelStateMask, packetStateBits, parseStates, stateNames } from './conntrack';
 import { xtMandatory, xtOnce } from '../xtoptions';
 
 const STATE_NAMES = ['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED'];
@@ -15,6 +16,15 @@ export interface StateInfo {
   seen: Set<string>;
   mask: number;
   inv: boolean;
+}
+
+/**
+ * The state alias of conntrack_mt (xt_conntrack.c; xt_state.c state_mt is
+ * the same test): the packet's state bit within the mask, XOR the
+ * inversion. SNAT/DNAT cannot be named here, so they never decide.
+ */
+export function stateMatch(skb: Skb, d: StateInfo): boolean {
+  return ((kernelStateMask(d.mask) & packetStateBits(skb)) !== 0) !== d.inv;
 }
 
 export const state = defineMatch<StateInfo>({
@@ -34,4 +44,5 @@ export const state = defineMatch<StateInfo>({
   },
   print: (d) => `${d.inv ? ' !' : ''} state ${stateNames(d.mask)}`,
   save: (d) => `${d.inv ? ' !' : ''} --state ${stateNames(d.mask)}`,
+  match: stateMatch,
 });

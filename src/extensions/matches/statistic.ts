@@ -43,6 +43,8 @@ export interface StatisticInfo {
   /** --every minus one (u32), 0 when not given. */
   every: number;
   packet: number;
+  /** --mode nth: the rule instance's counter (xt_statistic_priv.count), starting at --packet. */
+  count?: number;
 }
 
 function render(d: StatisticInfo, prefix: string): string {
@@ -87,4 +89,21 @@ export const statistic = defineMatch<StatisticInfo>({
   },
   print: (d) => ' statistic' + render(d, ''),
   save: (d) => render(d, '--'),
+  /**
+   * xt_statistic.c statistic_mt: random compares 31 random bits (from the
+   * namespace's seedable source) with the stored probability; nth counts
+   * 0..every and matches when the counter wraps to 0.
+   */
+  match(skb, d) {
+    let ret = d.invert;
+    if (!d.nth) {
+      if ((skb.net.random.u32() & 0x7fffffff) < d.probability) ret = !ret;
+      return ret;
+    }
+    const oval = d.count ?? d.packet;
+    const nval = oval === d.every ? 0 : oval + 1;
+    d.count = nval;
+    if (nval === 0) ret = !ret;
+    return ret;
+  },
 });

@@ -3,9 +3,11 @@
  * --sport/--dport [!] port[:port], --tcp-flags [!] mask comp, --syn,
  * --tcp-option [!] n.
  */
+import type { Skb } from '../../engine/skb';
 import { paramError } from '../../util/errors';
+import { get16 } from '../../wire/checksum';
 import { defineMatch } from '../types';
-import { parsePortRange, printPorts, savePorts, type PortRange } from './ports';
+import { fragoffUnits, parsePortRange, portMatch, printPorts, savePorts, type PortRange } from './ports';
 
 const FLAGS: readonly [string, number][] = [
   ['FIN', 0x01], ['SYN', 0x02], ['RST', 0x04], ['PSH', 0x08], ['ACK', 0x10], ['URG', 0x20], ['ALL', 0x3f], ['NONE', 0],
@@ -105,7 +107,58 @@ export const tcp = defineMatch<TcpInfo>({
     if (d.flgMask || d.invFlags) s += `${d.invFlags ? ' !' : ''} --tcp-flags ${flagNames(d.flgMask)} ${flagNames(d.flgCmp)}`;
     return s;
   },
+  match: tcpMatch,
 });
+
+/**
+ * xt_tcpudp.c tcp_find_option: walk the options area (optlen bytes after
+ * the fixed header). Options area not in the packet: hotdrop. A kind byte
+ * at the very end reads its length from past the area, as the kernel does
+ * (the byte that follows, or 0 at the end of the packet, meaning "step 1").
+ */
+function findOption(skb: Skb, option: number, l4: number, optlen: number, invert: boolean): boolean {
+  if (optlen === 0) return invert;
+  const v = skb.view;
+  const b = v.buf;
+  const op = l4 + 20;
+  if (op + optlen > v.ipEnd) { skb.hotdrop = true; return false; }
+  for (let i = 0; i < optlen;) {
+    const kind = b[op + i];
+    if (kind === option) return !invert;
+    if (kind < 2) i++;
+    else {
+      const len = op + i + 1 < v.ipEnd ? b[op + i + 1] : 0;
+      i += len === 0 ? 1 : len;
+    }
+  }
+  return invert;
+}
+
+/**
+ * xt_tcpudp.c tcp_mt: no match on a non-first fragment (and hotdrop for the
+ * IPv4 offset-1 fragment that could overwrite the flags); hotdrop when the
+ * 20-byte header is not all there; then ports, flags, option.
+ */
+export function tcpMatch(skb: Skb, d: TcpInfo): boolean {
+  const v = skb.view;
+  const fo = fragoffUnits(v);
+  if (fo !== 0) {
+    if (fo === 1) skb.hotdrop = true;
+    return false;
+  }
+  const l4 = v.l4;
+  if (l4 + 20 > v.ipEnd) { skb.hotdrop = true; return false; }
+  const b = v.buf;
+  if (!portMatch(d.spts[0], d.spts[1], get16(b, l4), d.invSrc)) return false;
+  if (!portMatch(d.dpts[0], d.dpts[1], get16(b, l4 + 2), d.invDst)) return false;
+  if (((b[l4 + 13] & d.flgMask) === d.flgCmp) === d.invFlags) return false;
+  if (d.option !== 0) {
+    const doff = (b[l4 + 12] >> 4) << 2;
+    if (doff < 20) { skb.hotdrop = true; return false; }
+    if (!findOption(skb, d.option, l4, doff - 20, d.invOption)) return false;
+  }
+  return true;
+}
 
 function hex2(n: number): string {
   return n.toString(16).padStart(2, '0').toUpperCase();

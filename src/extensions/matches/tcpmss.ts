@@ -28,4 +28,33 @@ export const tcpmss = defineMatch<TcpmssInfo>({
   finalCheck: (d) => xtMandatory('tcpmss', 'mss', d.seen),
   print: (d) => ` tcpmss match ${d.invert ? '!' : ''}${text(d)}`,
   save: (d) => `${d.invert ? ' !' : ''} --mss ${text(d)}`,
+  /**
+   * xt_tcpmss.c tcpmss_mt: the first well-formed MSS option decides; none
+   * (or no options) gives the inversion flag; a header or options area not
+   * in the packet, or a data offset below 5, hotdrops.
+   */
+  match(skb, d) {
+    const v = skb.view;
+    const b = v.buf;
+    const l4 = v.l4;
+    if (l4 + 20 > v.ipEnd) { skb.hotdrop = true; return false; }
+    const doff = (b[l4 + 12] >> 4) << 2;
+    if (doff < 20) { skb.hotdrop = true; return false; }
+    const optlen = doff - 20;
+    if (optlen === 0) return d.invert;
+    const op = l4 + 20;
+    if (op + optlen > v.ipEnd) { skb.hotdrop = true; return false; }
+    for (let i = 0; i < optlen;) {
+      if (b[op + i] === 2 && optlen - i >= 4 && b[op + i + 1] === 4) {
+        const mss = (b[op + i + 2] << 8) | b[op + i + 3];
+        return (mss >= d.min && mss <= d.max) !== d.invert;
+      }
+      if (b[op + i] < 2) i++;
+      else {
+        const len = op + i + 1 < v.ipEnd ? b[op + i + 1] : 0;
+        i += len === 0 ? 1 : len;
+      }
+    }
+    return d.invert;
+  },
 });

@@ -30,4 +30,6 @@ export const tos = defineMatch<TosInfo>({
     return s;
   },
   save: (d) => `${d.invert ? ' !' : ''} --tos ${hex02(d.value)}/${hex02(d.mask)}`,
+  // xt_dscp.c tos_mt: (TOS or traffic class & mask) == value.
+  match: (skb, d) => ((skb.view.tos & d.mask) === d.value) !== d.invert,
 });

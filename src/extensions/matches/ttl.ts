@@ -44,6 +44,16 @@ export function makeTtlMatch(name: 'ttl' | 'hl', family: 4 | 6, label: string, m
       if (d.mode === 'ne') return ` ! --${opt('eq')} ${d.value}`;
       return ` --${opt(d.mode)} ${d.value}`;
     },
+    // ipt_ttl.c ttl_mt / ip6t_hl.c hl_mt: compare the TTL / hop limit.
+    match(skb, d) {
+      const t = skb.view.ttl;
+      switch (d.mode) {
+        case 'eq': return t === d.value;
+        case 'ne': return t !== d.value;
+        case 'lt': return t < d.value;
+        default: return t > d.value;
+      }
+    },
   });
 }
 

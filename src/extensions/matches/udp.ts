@@ -4,8 +4,10 @@
  * so ports go through getaddrinfo (xtopt_parse_mport): no hex, numbers
  * wrap at 16 bits, and "5:4" is accepted as given.
  */
+import type { Skb } from '../../engine/skb';
+import { get16 } from '../../wire/checksum';
 import { defineMatch } from '../types';
-import { printPorts, type PortRange } from './ports';
+import { portMatch, printPorts, type PortRange } from './ports';
 import { xtOnce, xtPortRange, type Seen } from '../xtoptions';
 
 export interface UdpInfo {
@@ -20,6 +22,19 @@ export interface UdpInfo {
 function savePorts(opt: string, r: PortRange, inv: boolean): string {
   if (r[0] === 0 && r[1] === 65535) return '';
   return `${inv ? ' !' : ''} ${opt} ${r[0] === r[1] ? r[0] : `${r[0]}:${r[1]}`}`;
+}
+
+/**
+ * xt_tcpudp.c udp_mt (also used for UDP-Lite): never a non-first fragment;
+ * hotdrop when the 8-byte header is cut short.
+ */
+export function udpMatch(skb: Skb, d: UdpInfo): boolean {
+  const v = skb.view;
+  if (v.fragOffset !== 0) return false;
+  const l4 = v.l4;
+  if (l4 + 8 > v.ipEnd) { skb.hotdrop = true; return false; }
+  return portMatch(d.spts[0], d.spts[1], get16(v.buf, l4), d.invSrc) &&
+    portMatch(d.dpts[0], d.dpts[1], get16(v.buf, l4 + 2), d.invDst);
 }
 
 export const udp = defineMatch<UdpInfo>({
@@ -49,4 +64,5 @@ export const udp = defineMatch<UdpInfo>({
   save(d) {
     return savePorts('--sport', d.spts, d.invSrc) + savePorts('--dport', d.dpts, d.invDst);
   },
+  match: udpMatch,
 });
