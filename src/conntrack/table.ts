@@ -106,8 +106,12 @@ export class CtTable {
     return e;
   }
 
+  /** Called whenever an entry's slot is freed (entry numbers are reused): for state kept beside the table. */
+  onFree: ((e: number) => void) | undefined = undefined;
+
   /** Returns an entry to the free list; it must already be out of the hash. */
   free(e: number): void {
+    this.onFree?.(e);
     this.l3[e] = 0;
     this.status[e] = 0;
     this.next[e * 2] = this.freeHead;

@@ -23,6 +23,9 @@ import { effectiveRpFilter, readSysctl } from '../host/sysctl';
 import type { HookName, Ruleset, TableName } from '../rules/model';
 import { ipv4DecTtl } from '../wire/ipv4';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, WireError } from '../wire/packet';
+import { natHook } from '../nat/core';
+import { ctBindTemplate, ctForgetEntry } from '../extensions/targets/CT';
+import { nfqueueBypass } from '../extensions/targets/NFQUEUE';
 import { fillCtPacket } from './ctfill';
 import { sendIcmpError, stackAnswer } from './localstack';
 import { Random, type Clock, type Emitted, type NetContext } from './net';
@@ -63,7 +66,7 @@ export interface PacketResult {
   emitted: Emitted[];
 }
 
-/** NAT entry point (nf_nat_inet_fn); provided by src/nat when NAT is in use. */
+/** NAT entry point (nf_nat_inet_fn); src/nat's natHook unless replaced. */
 export type NatHook = (skb: Skb, hook: HookName, runNatTable: (skb: Skb) => number) => number;
 
 export interface EngineOptions {
@@ -102,9 +105,10 @@ export class Engine {
   private readonly skb = new Skb();
   private readonly ctp = new CtPacket();
   private readonly buf = new Uint8Array(MAX_PACKET);
-  private readonly tr: TraversalResult = { verdict: 0, chain: '', rulenum: 0 };
+  private readonly tr: TraversalResult = { verdict: 0, chain: '', rulenum: 0, data: undefined };
   private readonly rt = new RouteResult();
-  private readonly nat?: NatHook;
+  private readonly nat: NatHook;
+  private readonly natRunners: Record<4 | 6, Partial<Record<HookName, (skb: Skb) => number>>> = { 4: {}, 6: {} };
   private trace: boolean;
   private readonly onEmit?: EngineOptions['onEmit'];
   private readonly devs = new Map<string, DevConf>();
@@ -132,10 +136,20 @@ export class Engine {
       output: (bytes, origin) => this.generated(bytes, origin),
     };
     this.skb.net = this.net;
+    // State kept per entry outside the table (CT templates) must not outlive the entry's slot.
+    conntrack.tab.onFree = (e) => ctForgetEntry(this.net, e);
     this.skb.ctp = this.ctp;
-    this.nat = o.nat;
     this.trace = o.trace ?? false;
     this.tables = { 4: compileAll(o.rules4), 6: compileAll(o.rules6) };
+    this.nat = o.nat ?? natHook;
+    // One nat-table runner per hook, built once (no closure per packet).
+    for (const fam of [4, 6] as const) {
+      const nat = this.tables[fam].get('nat');
+      if (!nat) continue;
+      for (const h of ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'] as const) {
+        this.natRunners[fam][h] = (s: Skb) => this.runTable(this.result, nat, s, h);
+      }
+    }
     this.onEmit = o.onEmit;
     for (const i of o.host.ifaces) {
       this.devs.set(i.name, {
@@ -231,6 +245,8 @@ export class Engine {
         skb.ct = this.ctp.ct;
         skb.ctinfo = this.ctp.ctinfo;
         res.ctinfo = skb.ctinfo;
+        // A CT target in raw left a template (helper, zone): it now belongs to the entry.
+        ctBindTemplate(this.net, skb.ct, skb.ctinfo);
         if (v !== CT_ACCEPT) { res.reason = `conntrack: ${hook} (table full or invalid)`; return NF_DROP; }
         continue;
       }
@@ -245,13 +261,19 @@ export class Engine {
       if (!ct) continue;
       let v: number;
       if (step === 'nat') {
-        if (!this.nat || skb.ct < 0) continue;
-        v = this.nat(skb, hook, (s) => this.runTable(res, ct, s, hook));
+        // An existing nat table gives every tracked connection a binding (null or not).
+        if (skb.ct < 0) continue;
+        v = this.nat(skb, hook, this.natRunners[fam][hook]!);
       } else {
         v = this.runTable(res, ct, skb, hook);
       }
       if (v === NF_ACCEPT) continue;
-      if (v === NF_QUEUE) { res.reason = `${step}/${this.tr.chain}: NFQUEUE with no listener`; return NF_DROP; }
+      if (v === NF_QUEUE) {
+        // No userspace listens on the queue: the kernel drops, unless --queue-bypass.
+        if (this.tr.data !== undefined && nfqueueBypass(this.tr.data)) continue;
+        res.reason = `${step}/${this.tr.chain}: NFQUEUE with no listener`;
+        return NF_DROP;
+      }
       if (!res.reason) res.reason = `${step}/${this.tr.chain}${this.tr.rulenum ? ` rule ${this.tr.rulenum}` : ' policy'}`;
       return v;
     }

@@ -18,6 +18,13 @@ const enum TKind { None, Verdict, Jump, Goto, Ext }
 
 interface CompiledRule {
   rule: Rule;
+  /** IPv4 addresses and masks as unsigned 32-bit numbers (IPv6 rules use the bytes in rule.ip). */
+  src4: number;
+  smsk4: number;
+  dst4: number;
+  dmsk4: number;
+  /** Nothing in the header part but addresses: the interface/protocol/fragment checks can be skipped. */
+  addrOnly: boolean;
   matchFns: ((skb: Skb, data: unknown) => boolean)[];
   matchData: unknown[];
   kind: TKind;
@@ -49,6 +56,8 @@ export interface TraversalResult {
   /** Chain and 1-based rule number that decided; rule 0 means the chain's policy. */
   chain: string;
   rulenum: number;
+  /** The deciding target's data (e.g. NFQUEUE's options), undefined for verdicts and policies. */
+  data?: unknown;
 }
 
 export function compileTable(table: Table): CompiledTable {
@@ -65,7 +74,13 @@ export function compileTable(table: Table): CompiledTable {
         matchFns.push(ext.match.bind(ext));
         matchData.push(m.data);
       }
-      const cr: CompiledRule = { rule, matchFns, matchData, kind: TKind.None, verdict: 0, jumpTo: -1, targetFn: undefined, targetData: undefined };
+      const ip = rule.ip;
+      const u32 = (a: Uint8Array): number => (a.length === 4 ? ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0 : 0);
+      const cr: CompiledRule = {
+        rule, src4: u32(ip.src), smsk4: u32(ip.smsk), dst4: u32(ip.dst), dmsk4: u32(ip.dmsk),
+        addrOnly: ip.iniface === '' && ip.outiface === '' && ip.proto === 0 && !ip.invProto && !ip.frag,
+        matchFns, matchData, kind: TKind.None, verdict: 0, jumpTo: -1, targetFn: undefined, targetData: undefined,
+      };
       const t = rule.target;
       if (t.kind === 'verdict') {
         cr.kind = TKind.Verdict;
@@ -99,7 +114,12 @@ export type TraceHook = (table: string, chain: string, kind: 'rule' | 'return' |
 export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace?: TraceHook): number {
   const start = ct.hookChain[skb.hook];
   if (start === undefined) { out.verdict = NF_ACCEPT; out.chain = ''; out.rulenum = 0; return NF_ACCEPT; }
-  const len = skb.view.ipEnd - skb.view.l3;
+  const v = skb.view;
+  const len = v.ipEnd - v.l3;
+  const v4 = v.family === 4;
+  const b = v.buf;
+  const saddr = v4 ? ((b[v.srcOff] << 24) | (b[v.srcOff + 1] << 16) | (b[v.srcOff + 2] << 8) | b[v.srcOff + 3]) >>> 0 : 0;
+  const daddr = v4 ? ((b[v.dstOff] << 24) | (b[v.dstOff + 1] << 16) | (b[v.dstOff + 2] << 8) | b[v.dstOff + 3]) >>> 0 : 0;
   let sp = 0;
   let ci = start;
   let ri = 0;
@@ -116,7 +136,12 @@ export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace
       continue;
     }
     const cr = rules[ri];
-    if (!ruleMatches(cr, skb)) {
+    if (v4) {
+      // The IPv4 address test inline on 32-bit numbers (ip_packet_match's first lines).
+      const ip = cr.rule.ip;
+      if ((((saddr & cr.smsk4) >>> 0) === cr.src4) === ip.invSrc || (((daddr & cr.dmsk4) >>> 0) === cr.dst4) === ip.invDst) { ri++; continue; }
+    }
+    if (!ruleMatches(cr, skb, v4)) {
       if (skb.hotdrop) return finish(out, NF_DROP, chain.chain.name, ri + 1);
       ri++;
       continue;
@@ -147,14 +172,16 @@ export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace
           sp--; ci = ct.stackChain[sp]; ri = ct.stackRule[sp];
           continue;
         }
-        return finish(out, v, chain.chain.name, ri + 1);
+        finish(out, v, chain.chain.name, ri + 1);
+        out.data = cr.targetData;
+        return v;
       }
     }
   }
 }
 
-function ruleMatches(cr: CompiledRule, skb: Skb): boolean {
-  if (!ipHeaderMatches(cr.rule.ip, skb)) return false;
+function ruleMatches(cr: CompiledRule, skb: Skb, addrsChecked: boolean): boolean {
+  if (!(addrsChecked && cr.addrOnly) && !ipHeaderMatches(cr.rule.ip, skb)) return false;
   const fns = cr.matchFns;
   for (let i = 0; i < fns.length; i++) {
     if (!fns[i](skb, cr.matchData[i])) return false;
@@ -173,6 +200,7 @@ function policy(ct: CompiledTable, chain: CompiledChain, skb: Skb, len: number, 
 }
 
 function finish(out: TraversalResult, verdict: number, chain: string, rulenum: number): number {
+  out.data = undefined;
   out.verdict = verdict;
   out.chain = chain;
   out.rulenum = rulenum;

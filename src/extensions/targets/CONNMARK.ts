@@ -9,6 +9,8 @@
 import { paramError } from '../../util/errors';
 import { EINVAL_MSG } from '../../rules/validate';
 import { defineTarget } from '../types';
+import type { Skb } from '../../engine/skb';
+import { XT_CONTINUE } from '../../engine/verdict';
 import { hex32, optionSpecs, xtFcheck, xtMarkMask, xtParse, xtUint, type XtOption } from '../xtoptions';
 
 // Ids as libxt_CONNMARK.c's enum (they order the "cannot be used together" check).
@@ -101,4 +103,38 @@ export const CONNMARK = defineTarget<ConnmarkInfo>({
     if (d.shiftBits !== 0) s += ` --${d.shiftDir} ${d.shiftBits}`;
     return s;
   },
+  target: connmarkTarget,
 });
+
+function shift(d: ConnmarkInfo, x: number): number {
+  return d.shiftDir === 'right-shift-mark' ? x >>> d.shiftBits : (x << d.shiftBits) >>> 0;
+}
+
+/**
+ * connmark_tg_shift (xt_connmark.c): nothing without a conntrack entry
+ * (untracked or invalid packets); set: ctmark = shift((ctmark & ~ctmask) ^
+ * ctmark_value); save: ctmark = (ctmark & ~ctmask) ^ shift(nfmark & nfmask);
+ * restore: nfmark = (nfmark & ~nfmask) ^ shift(ctmark & ctmask).
+ */
+function connmarkTarget(skb: Skb, d: ConnmarkInfo): number {
+  const e = skb.ct;
+  if (e < 0) return XT_CONTINUE;
+  const ct = skb.net.conntrack;
+  const ctmark = ct.mark(e);
+  switch (d.mode) {
+    case Mode.SET: {
+      const nv = shift(d, ((ctmark & ~d.ctmask) ^ d.ctmark) >>> 0);
+      if (nv !== ctmark) ct.setMark(e, nv);
+      break;
+    }
+    case Mode.SAVE: {
+      const nv = ((ctmark & ~d.ctmask) ^ shift(d, (skb.mark & d.nfmask) >>> 0)) >>> 0;
+      if (nv !== ctmark) ct.setMark(e, nv);
+      break;
+    }
+    case Mode.RESTORE:
+      skb.mark = ((skb.mark & ~d.nfmask) ^ shift(d, (ctmark & d.ctmask) >>> 0)) >>> 0;
+      break;
+  }
+  return XT_CONTINUE;
+}

@@ -19,6 +19,10 @@ import { strtoul } from '../../util/num';
 import { EINVAL_MSG } from '../../rules/validate';
 import type { Family, HookName, TableName } from '../../rules/model';
 import { defineTarget, type CheckContext } from '../types';
+import type { Skb } from '../../engine/skb';
+import type { NetContext } from '../../engine/net';
+import { XT_CONTINUE } from '../../engine/verdict';
+import { IP_CT_NEW, IP_CT_UNTRACKED } from '../../conntrack/constants';
 import { optionSpecs, xtParse, type XtOption } from '../xtoptions';
 
 /** include/uapi/linux/netfilter/xt_CT.h flags. */
@@ -119,6 +123,77 @@ export function ctCheck(d: CtInfo, ctx: CheckContext): string | null {
   return null;
 }
 
+/**
+ * What CT leaves for conntrack in the namespace (net.extState 'CT'):
+ * - `pending`: the template the last CT rule attached to the packet being
+ *   handled (xt_ct_target's nf_ct_set(skb, template)); conntrack has not
+ *   seen the packet yet (raw runs before it), so the engine must call
+ *   ctBindTemplate() right after conntrack in for that packet;
+ * - `helpers`: conntrack entry -> helper name for entries created under a
+ *   template with --helper (init_conntrack's __nf_ct_try_assign_helper),
+ *   for the FTP helper to come. An entry index is reused after the entry
+ *   dies: the engine must call ctForgetEntry() when it destroys one.
+ * Only zone 0 exists in this model: a template's zone is kept (pendingZone)
+ * but conntrack ignores it.
+ */
+export interface CtState {
+  pending: CtInfo | null;
+  helpers: Map<number, string>;
+}
+
+const CT_KEY = 'CT';
+
+export function ctState(net: NetContext): CtState {
+  let s = net.extState.get(CT_KEY) as CtState | undefined;
+  if (s === undefined) { s = { pending: null, helpers: new Map() }; net.extState.set(CT_KEY, s); }
+  return s;
+}
+
+/**
+ * xt_ct_target: a packet that already has a conntrack reference (an entry,
+ * or untracked) is left alone; --notrack marks it untracked (nf_ct_set(skb,
+ * NULL, IP_CT_UNTRACKED): conntrack will skip it); otherwise the rule's
+ * template rides with the packet until conntrack creates its entry.
+ */
+export function ctTarget(skb: Skb, d: CtInfo): number {
+  if (skb.ct >= 0 || skb.ctinfo === IP_CT_UNTRACKED) return XT_CONTINUE;
+  if (d.flags & XT_CT_NOTRACK) {
+    skb.ct = -1;
+    skb.ctinfo = IP_CT_UNTRACKED;
+    // The same reference as conntrack sees it (skb->_nfct is one field in the kernel).
+    if (skb.ctp !== undefined) { skb.ctp.ct = -1; skb.ctp.ctinfo = IP_CT_UNTRACKED; }
+    return XT_CONTINUE;
+  }
+  ctState(skb.net).pending = d;
+  return XT_CONTINUE;
+}
+
+/**
+ * For the engine, right after conntrack in: hand the pending template (if
+ * any) to the packet's entry. Only a new entry takes a helper (the template
+ * matters only when init_conntrack creates the entry); the pending template
+ * is cleared either way.
+ */
+export function ctBindTemplate(net: NetContext, entry: number, ctinfo: number): void {
+  const s = net.extState.get(CT_KEY) as CtState | undefined;
+  if (s === undefined || s.pending === null) return;
+  const t = s.pending;
+  s.pending = null;
+  if (entry >= 0 && ctinfo === IP_CT_NEW && t.helper !== '') s.helpers.set(entry, t.helper);
+}
+
+/** The helper name assigned to a conntrack entry by a CT --helper rule, or undefined. */
+export function ctHelperOf(net: NetContext, entry: number): string | undefined {
+  const s = net.extState.get(CT_KEY) as CtState | undefined;
+  return s === undefined ? undefined : s.helpers.get(entry);
+}
+
+/** For the engine when a conntrack entry is destroyed (its index will be reused). */
+export function ctForgetEntry(net: NetContext, entry: number): void {
+  const s = net.extState.get(CT_KEY) as CtState | undefined;
+  if (s !== undefined) s.helpers.delete(entry);
+}
+
 export const CT = defineTarget<CtInfo>({
   kind: 'target',
   name: 'CT',
@@ -155,4 +230,5 @@ export const CT = defineTarget<CtInfo>({
   print: (d) => ctText(d, ''),
   save: (d) => ctText(d, '--'),
   check: ctCheck,
+  target: ctTarget,
 });

@@ -5,6 +5,7 @@
  * The kernel allows it only in the nat table from PREROUTING and OUTPUT.
  */
 import { defineTarget } from '../types';
+import { NF_NAT_MANIP_DST, natSetupInfo } from '../../nat/core';
 import {
   emptyRange, natPrint, NF_NAT_RANGE_PERSISTENT, NF_NAT_RANGE_PROTO_RANDOM, parseTo, portsAllowed, type NatRange,
 } from './natrange';
@@ -38,4 +39,6 @@ export const DNAT = defineTarget<DnatInfo>({
   finalCheck(d) { xtFcheck('DNAT', OPTS, d.xflags); },
   print: (d, ctx) => natPrint(d.range, ctx.family, 'to:', '', false, true),
   save: (d, ctx) => natPrint(d.range, ctx.family, '--to-destination ', '--', false, true),
+  // xt_dnat_target_v2: nf_nat_setup_info(ct, range, NF_NAT_MANIP_DST), base port included.
+  target: (skb, d) => natSetupInfo(skb.net, skb, d.range, NF_NAT_MANIP_DST),
 });

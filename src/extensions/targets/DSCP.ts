@@ -7,6 +7,9 @@
  */
 import { paramError } from '../../util/errors';
 import { defineTarget } from '../types';
+import type { Skb } from '../../engine/skb';
+import { XT_CONTINUE } from '../../engine/verdict';
+import { changeDsfield } from './dsfield';
 import { hex02, optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
 const ENTRIES: readonly XtOption[] = [
@@ -43,4 +46,10 @@ export const DSCP = defineTarget<DscpInfo>({
   },
   print: (d) => ` DSCP set ${hex02(d.dscp)}`,
   save: (d) => ` --set-dscp ${hex02(d.dscp)}`,
+  // dscp_tg / dscp_tg6: when the code point differs, keep the two ECN bits and write the DSCP above them.
+  target(skb: Skb, d) {
+    const v = skb.view;
+    if (v.tos >> 2 !== d.dscp) changeDsfield(v, 0x03, d.dscp << 2);
+    return XT_CONTINUE;
+  },
 });

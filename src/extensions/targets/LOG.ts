@@ -12,6 +12,9 @@ import { strtoul } from '../../util/num';
 import { saveString } from '../../util/quote';
 import { defineTarget } from '../types';
 import { optionSpecs, xtParse, type XtOption } from '../xtoptions';
+import type { Skb } from '../../engine/skb';
+import { XT_CONTINUE } from '../../engine/verdict';
+import { logLine } from './logline';
 
 /** xt_LOG.h XT_LOG_* flag bits, in the order -S and -L print them. */
 const FLAGS: readonly [opt: string, word: string, bit: number][] = [
@@ -87,5 +90,15 @@ export const LOG = defineTarget<LogInfo>({
     if (d.level !== DEFAULT_LEVEL) s += ` --log-level ${d.level}`;
     for (const [opt, , bit] of FLAGS) if (d.flags & bit) s += ` --${opt}`;
     return s;
+  },
+  /**
+   * log_tg: the kernel's line (logline.ts) goes to net.log as
+   * "<level>PREFIXIN=... OUT=... ..." (printk's level marker, then the text
+   * dmesg shows); the packet goes on. Building the text allocates strings:
+   * logging is not a zero-allocation path, in the kernel either.
+   */
+  target(skb: Skb, d) {
+    skb.net.log.push(logLine(skb, d.level, d.flags, d.prefix));
+    return XT_CONTINUE;
   },
 });

@@ -7,6 +7,8 @@
  */
 import { paramError } from '../../util/errors';
 import { defineTarget } from '../types';
+import type { Skb } from '../../engine/skb';
+import { XT_CONTINUE } from '../../engine/verdict';
 import { hex32, optionSpecs, xtFcheck, xtMarkMask, xtParse, xtUint, type XtOption } from '../xtoptions';
 
 // Ids as libxt_MARK.c's enum (they order the "cannot be used together" check).
@@ -55,4 +57,9 @@ export const MARK = defineTarget<MarkInfo>({
     return ` MARK xset ${hex32(d.mark)}/${hex32(d.mask)}`;
   },
   save: (d) => ` --set-xmark ${hex32(d.mark)}/${hex32(d.mask)}`,
+  // mark_tg: every form is "clear the mask bits, then xor the value".
+  target(skb: Skb, d) {
+    skb.mark = ((skb.mark & ~d.mask) ^ d.mark) >>> 0;
+    return XT_CONTINUE;
+  },
 });

@@ -5,6 +5,7 @@
  * accepted and prints as /0. Only in the nat table from POSTROUTING.
  */
 import { defineTarget } from '../types';
+import { natMasquerade } from '../../nat/masquerade';
 import {
   emptyRange, natPrint, NF_NAT_RANGE_PROTO_RANDOM, NF_NAT_RANGE_PROTO_RANDOM_FULLY, parsePorts, portsAllowed, type NatRange,
 } from './natrange';
@@ -37,4 +38,6 @@ export const MASQUERADE = defineTarget<MasqInfo>({
   finalCheck(d) { xtFcheck('MASQUERADE', OPTS, d.xflags); },
   print: (d, ctx) => natPrint(d.range, ctx.family, 'masq ports: ', '', true, false),
   save: (d, ctx) => natPrint(d.range, ctx.family, '--to-ports ', '--', true, false),
+  // masquerade_tg / masquerade_tg6 (xt_MASQUERADE.c): nf_nat_masquerade_ipv4/ipv6 with the out device.
+  target: (skb, d) => natMasquerade(skb, d.range),
 });

@@ -9,7 +9,10 @@
 import { paramError } from '../../util/errors';
 import { addrToString, prefixMask } from '../../util/addr';
 import type { Family } from '../../rules/model';
+import type { Skb } from '../../engine/skb';
 import { defineTarget } from '../types';
+import { hookToManip, NF_NAT_MANIP_DST, natSetupInfo } from '../../nat/core';
+import { NF_NAT_RANGE_MAP_IPS, type NatRange } from './natrange';
 import { numericHost, optionSpecs, xtFcheck, xtParse, xtPlenMask, type XtOption } from '../xtoptions';
 
 const OPTS: readonly XtOption[] = [{ name: 'to', id: 0, type: 'other', mand: true }];
@@ -40,6 +43,28 @@ function parseHost(family: Family, s: string): Uint8Array {
   paramError('getaddrinfo: Temporary failure in name resolution\n');
 }
 
+const range: NatRange = { flags: NF_NAT_RANGE_MAP_IPS, minAddr: new Uint8Array(16), maxAddr: new Uint8Array(16), minPort: 0, maxPort: 0, basePort: 0 };
+
+/**
+ * netmap_tg4 / netmap_tg6 (xt_NETMAP.c): keep the host part of the
+ * packet's destination (PREROUTING, OUTPUT) or source (POSTROUTING, INPUT)
+ * address and take the network part from the rule's prefix, then
+ * nf_nat_setup_info with that single address.
+ */
+function netmap(skb: Skb, d: NetmapInfo): number {
+  const v = skb.view;
+  const mtype = hookToManip(skb.hook);
+  const off = mtype === NF_NAT_MANIP_DST ? v.dstOff : v.srcOff;
+  const n = v.addrLen;
+  for (let i = 0; i < n; i++) {
+    const bits = d.bits - i * 8;
+    const m = bits >= 8 ? 0xff : bits <= 0 ? 0 : (0xff << (8 - bits)) & 0xff;
+    const a = i < d.addr.length ? d.addr[i] : 0;
+    range.minAddr[i] = range.maxAddr[i] = (v.buf[off + i] & ~m & 0xff) | (a & m);
+  }
+  return natSetupInfo(skb.net, skb, range, mtype);
+}
+
 export const NETMAP = defineTarget<NetmapInfo>({
   kind: 'target',
   name: 'NETMAP',
@@ -60,4 +85,5 @@ export const NETMAP = defineTarget<NetmapInfo>({
   finalCheck(d) { xtFcheck('NETMAP', OPTS, d.xflags); },
   print: (d) => ` to:${addrToString(d.addr)}/${d.bits}`,
   save: (d) => ` --to ${addrToString(d.addr)}/${d.bits}`,
+  target: netmap,
 });

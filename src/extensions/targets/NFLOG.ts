@@ -12,6 +12,9 @@ import { XtError, paramError } from '../../util/errors';
 import { saveString } from '../../util/quote';
 import { defineTarget } from '../types';
 import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
+import type { Skb } from '../../engine/skb';
+import { XT_CONTINUE } from '../../engine/verdict';
+import { logLine } from './logline';
 
 const O_RANGE = 2;
 const O_SIZE = 3;
@@ -65,4 +68,19 @@ export const NFLOG = defineTarget<NflogInfo>({
   },
   print: (d) => text(d, ''),
   save: (d) => text(d, '--'),
+  /**
+   * nflog_tg hands the packet to nfnetlink_log group N for a userspace
+   * listener (ulogd, tcpdump -i nflog:N); the packet always goes on. There is
+   * no listener in this model, so what is recorded is a line in net.log, so
+   * tests and traces can see that the rule fired:
+   *   "NFLOG group=N prefix=\"P\" " + the LOG text of the packet (no flags),
+   * without the "<level>" marker (nfnetlink_log has none). The copy range,
+   * size and threshold (batching) only shape what userspace would receive,
+   * so they change nothing here.
+   */
+  target(skb: Skb, d) {
+    const line = logLine(skb, 0, 0, '');
+    skb.net.log.push(`NFLOG group=${d.group} prefix="${d.prefix}" ${line.slice(3)}`);
+    return XT_CONTINUE;
+  },
 });

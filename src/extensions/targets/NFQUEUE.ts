@@ -11,6 +11,8 @@
 import { paramError } from '../../util/errors';
 import { EINVAL_MSG } from '../../rules/validate';
 import { defineTarget } from '../types';
+import type { Skb } from '../../engine/skb';
+import { NF_QUEUE } from '../../engine/verdict';
 import { optionSpecs, xtFcheck, xtParse, xtUintRange, type XtOption } from '../xtoptions';
 
 const O_NUM = 0;
@@ -64,4 +66,26 @@ export const NFQUEUE = defineTarget<NfqInfo>({
   },
   // nfqueue_tg_check: a zero queue count (a wrapped 0:65535) is refused.
   check: (d) => (d.total === 0 ? EINVAL_MSG : null),
+  /**
+   * nfqueue_tg_v3 hands the packet to a userspace queue (NF_QUEUE_NR(num)).
+   * This model has no userspace listener, and with none the kernel's
+   * nf_queue() fails (-ESRCH): nf_hook_slow then drops the packet, unless
+   * --queue-bypass was given, in which case the packet goes on as if this
+   * hook had accepted it (the next hook function runs). The engine applies
+   * that: on NF_QUEUE it asks nfqueueBypass(data) of the deciding rule
+   * (nfqueueNum(data) names the queue, e.g. for tracing).
+   */
+  target(_skb: Skb) {
+    return NF_QUEUE;
+  },
 });
+
+/** True when the rule's NFQUEUE has --queue-bypass (NFQ_FLAG_BYPASS): no listener means accept, not drop. */
+export function nfqueueBypass(data: unknown): boolean {
+  return ((data as NfqInfo).flags & NFQ_FLAG_BYPASS) !== 0;
+}
+
+/** The first queue number of the rule (with --queue-balance the kernel spreads flows over num..num+total-1). */
+export function nfqueueNum(data: unknown): number {
+  return (data as NfqInfo).num;
+}

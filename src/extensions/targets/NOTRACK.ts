@@ -6,7 +6,7 @@
  * name). No options of its own; raw table, PREROUTING and OUTPUT only.
  */
 import { defineTarget } from '../types';
-import { CT_HOOKS, CT_TABLES, ctCheck, ctInit, ctText, XT_CT_NOTRACK, XT_CT_NOTRACK_ALIAS, type CtInfo } from './CT';
+import { CT_HOOKS, CT_TABLES, ctCheck, ctInit, ctTarget, ctText, XT_CT_NOTRACK, XT_CT_NOTRACK_ALIAS, type CtInfo } from './CT';
 
 export const NOTRACK = defineTarget<CtInfo>({
   kind: 'target',
@@ -22,4 +22,6 @@ export const NOTRACK = defineTarget<CtInfo>({
   print: (d) => ctText(d, ''),
   save: (d) => ctText(d, '--'),
   check: ctCheck,
+  // The kernel's CT with --notrack: the packet becomes untracked (see CT.ts ctTarget).
+  target: ctTarget,
 });

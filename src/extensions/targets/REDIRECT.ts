@@ -6,6 +6,7 @@
  */
 import { paramError } from '../../util/errors';
 import { defineTarget } from '../types';
+import { natRedirect } from '../../nat/masquerade';
 import {
   emptyRange, natPrint, NF_NAT_RANGE_PROTO_OFFSET, NF_NAT_RANGE_PROTO_RANDOM, parsePorts, portsAllowed, type NatRange,
 } from './natrange';
@@ -39,4 +40,6 @@ export const REDIRECT = defineTarget<RedirInfo>({
   },
   print: (d, ctx) => natPrint(d.range, ctx.family, 'redir ports ', '', true, false),
   save: (d, ctx) => natPrint(d.range, ctx.family, '--to-ports ', '--', true, false),
+  // redirect_tg4 / redirect_tg6 (xt_REDIRECT.c): nf_nat_redirect_ipv4/ipv6.
+  target: (skb, d) => natRedirect(skb, d.range),
 });

@@ -15,6 +15,9 @@ import { EINVAL_MSG } from '../../rules/validate';
 import type { Family } from '../../rules/model';
 import { defineTarget, type CheckContext, type TargetExtension } from '../types';
 import { optionSpecs, xtParse, type XtOption } from '../xtoptions';
+import type { Skb } from '../../engine/skb';
+import { NF_DROP } from '../../engine/verdict';
+import { sendReset4, sendReset6, sendUnreach4, sendUnreach6 } from './reject-send';
 
 interface RejectType { name: string; alias: string; }
 
@@ -32,6 +35,8 @@ const V4: readonly (RejectType | null)[] = [
 ];
 const V4_PORT_UNREACH = 3;
 const V4_TCP_RESET = 7;
+/** ICMP code sent for each V4 entry (ipt_REJECT.c reject_tg); -1: nothing (echo-reply) or the RST. */
+const V4_CODE = [0, 1, 2, 3, -1, 9, 10, -1, 13];
 
 /** enum ip6t_reject_with; not-neighbour and echo-reply are not offered. */
 const V6: readonly (RejectType | null)[] = [
@@ -47,6 +52,8 @@ const V6: readonly (RejectType | null)[] = [
 ];
 const V6_PORT_UNREACH = 4;
 const V6_TCP_RESET = 6;
+/** ICMPv6 code for each V6 entry (ip6t_REJECT.c reject_tg6). */
+const V6_CODE = [0, 1, 2, 3, 4, -1, -1, 5, 6];
 
 interface RejectInfo { with: number; xflags: number; }
 
@@ -85,7 +92,21 @@ function make(family: Family): TargetExtension {
       if (d.with === tcpReset && (ctx.ip.proto !== 6 || ctx.ip.invProto)) return EINVAL_MSG;
       return null;
     },
+    // reject_tg / reject_tg6: send the answer (reject.ts) if the kernel would, and drop the packet either way.
+    target: family === 4 ? target4 : target6,
   });
+}
+
+function target4(skb: Skb, d: RejectInfo): number {
+  if (d.with === V4_TCP_RESET) sendReset4(skb);
+  else if (V4_CODE[d.with] >= 0) sendUnreach4(skb, V4_CODE[d.with]);
+  return NF_DROP;
+}
+
+function target6(skb: Skb, d: RejectInfo): number {
+  if (d.with === V6_TCP_RESET) sendReset6(skb);
+  else if (V6_CODE[d.with] >= 0) sendUnreach6(skb, V6_CODE[d.with]);
+  return NF_DROP;
 }
 
 export const REJECT4 = make(4);

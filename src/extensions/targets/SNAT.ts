@@ -6,6 +6,7 @@
  * The kernel allows it only in the nat table from POSTROUTING and INPUT.
  */
 import { defineTarget } from '../types';
+import { NF_NAT_MANIP_SRC, natSetupInfo } from '../../nat/core';
 import {
   emptyRange, natPrint, NF_NAT_RANGE_PERSISTENT, NF_NAT_RANGE_PROTO_RANDOM, NF_NAT_RANGE_PROTO_RANDOM_FULLY,
   parseTo, portsAllowed, type NatRange,
@@ -20,6 +21,19 @@ const OPTS: readonly XtOption[] = [
 ];
 
 interface SnatInfo { range: NatRange; xflags: number; }
+
+/** The kernel's view of the range: revisions 0 and 1 have no base port (xt_nat.c xt_snat_target_v0/v1). */
+const kr: NatRange = { flags: 0, minAddr: new Uint8Array(16), maxAddr: new Uint8Array(16), minPort: 0, maxPort: 0, basePort: 0 };
+
+/** Copies a rule's range into a kernel-view scratch range without allocating. */
+export function copyRange(out: NatRange, r: NatRange, keepsBase: boolean): NatRange {
+  out.flags = r.flags;
+  for (let i = 0; i < r.minAddr.length; i++) { out.minAddr[i] = r.minAddr[i]; out.maxAddr[i] = r.maxAddr[i]; }
+  out.minPort = r.minPort;
+  out.maxPort = r.maxPort;
+  out.basePort = keepsBase ? r.basePort : 0;
+  return out;
+}
 
 export const SNAT = defineTarget<SnatInfo>({
   kind: 'target',
@@ -41,4 +55,6 @@ export const SNAT = defineTarget<SnatInfo>({
   finalCheck(d) { xtFcheck('SNAT', OPTS, d.xflags); },
   print: (d, ctx) => natPrint(d.range, ctx.family, 'to:', '', false, false),
   save: (d, ctx) => natPrint(d.range, ctx.family, '--to-source ', '--', false, false),
+  // xt_snat_target_v0/v1: nf_nat_setup_info(ct, range, NF_NAT_MANIP_SRC).
+  target: (skb, d) => natSetupInfo(skb.net, skb, copyRange(kr, d.range, false), NF_NAT_MANIP_SRC),
 });

@@ -11,6 +11,9 @@
  */
 import { paramError } from '../../util/errors';
 import { defineTarget } from '../types';
+import type { Skb } from '../../engine/skb';
+import { XT_CONTINUE } from '../../engine/verdict';
+import { changeDsfield } from './dsfield';
 import { hex02, optionSpecs, TOS_SYMBOLS, xtFcheck, xtParse, xtTosMask, type XtOption } from '../xtoptions';
 
 const ALL = 0b1111;
@@ -58,4 +61,11 @@ export const TOS = defineTarget<TosInfo>({
     return ` TOS set ${hex02(d.value)}/${hex02(d.mask)}`;
   },
   save: (d) => ` --set-tos ${hex02(d.value)}/${hex02(d.mask)}`,
+  // tos_tg / tos_tg6 (xt_DSCP.c): new = (old & ~mask) ^ value, written only when it differs.
+  target(skb: Skb, d) {
+    const v = skb.view;
+    const nv = (v.tos & ~d.mask & 0xff) ^ d.value;
+    if (nv !== v.tos) changeDsfield(v, 0, nv);
+    return XT_CONTINUE;
+  },
 });

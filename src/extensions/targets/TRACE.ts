@@ -3,6 +3,8 @@
  * options and nothing printed; the kernel allows it in the raw table only.
  */
 import { defineTarget } from '../types';
+import type { Skb } from '../../engine/skb';
+import { XT_CONTINUE } from '../../engine/verdict';
 
 export const TRACE = defineTarget<Record<string, never>>({
   kind: 'target',
@@ -14,4 +16,9 @@ export const TRACE = defineTarget<Record<string, never>>({
   parse() { /* no options */ },
   print: () => '',
   save: () => '',
+  // trace_tg: mark the packet; the engine then reports every rule it meets (nf_log_trace).
+  target(skb: Skb) {
+    skb.nftrace = true;
+    return XT_CONTINUE;
+  },
 });

@@ -10,6 +10,9 @@
 import { paramError } from '../../util/errors';
 import type { Family } from '../../rules/model';
 import { defineTarget, type TargetExtension } from '../types';
+import type { Skb } from '../../engine/skb';
+import { XT_CONTINUE } from '../../engine/verdict';
+import { csumReplace16 } from '../../wire/checksum';
 import { optionSpecs, xtFcheck, xtParse, type XtOption } from '../xtoptions';
 
 const MODES = ['set', 'inc', 'dec'] as const;
@@ -45,7 +48,39 @@ export function hopLimitTarget(name: 'TTL' | 'HL', word: string, family: Family)
       return ` ${name} ${what} ${d.value}`;
     },
     save: (d) => ` --${word}-${d.mode} ${d.value}`,
+    target: family === 4 ? ttlTarget : hlTarget,
   });
+}
+
+/** The new TTL / hop limit, saturating at 0 and 255 (xt_HL.c). */
+function newHop(d: HopInfo, old: number): number {
+  if (d.mode === 'set') return d.value;
+  if (d.mode === 'inc') return old + d.value > 255 ? 255 : old + d.value;
+  return old - d.value < 0 ? 0 : old - d.value;
+}
+
+/** ttl_tg: rewrite the TTL and patch the header checksum (csum_replace2 of the TTL's word). */
+function ttlTarget(skb: Skb, d: HopInfo): number {
+  const v = skb.view;
+  const b = v.buf;
+  const old = b[v.l3 + 8];
+  const nv = newHop(d, old);
+  if (nv !== old) {
+    const c = csumReplace16((b[v.l3 + 10] << 8) | b[v.l3 + 11], old << 8, nv << 8);
+    b[v.l3 + 10] = c >>> 8; b[v.l3 + 11] = c & 0xff;
+    b[v.l3 + 8] = nv;
+    v.ttl = nv;
+  }
+  return XT_CONTINUE;
+}
+
+/** hl_tg6: IPv6 has no header checksum. */
+function hlTarget(skb: Skb, d: HopInfo): number {
+  const v = skb.view;
+  const nv = newHop(d, v.buf[v.l3 + 7]);
+  v.buf[v.l3 + 7] = nv;
+  v.ttl = nv;
+  return XT_CONTINUE;
 }
 
 export const TTL = hopLimitTarget('TTL', 'ttl', 4);
