@@ -177,3 +177,26 @@ test('filter rules decide, count, and their answers cross OUTPUT', () => {
   assert.match(save, /-A OUTPUT -p icmp -c 1 \d+ -j DROP/);
   assert.match(save, /-P FORWARD DROP -c 1 40\n/);
 });
+
+test('TRACE in raw makes every later rule, return and policy print a kernel TRACE line', () => {
+  const rs = rules([
+    ['-t', 'raw', '-A', 'PREROUTING', '-p', 'tcp', '--dport', '22', '-j', 'TRACE'],
+    ['-N', 'SSH'],
+    ['-A', 'INPUT', '-p', 'tcp', '-j', 'SSH'],
+    ['-A', 'SSH', '-s', '10.0.0.0/8', '-j', 'DROP'],
+    ['-A', 'INPUT', '-j', 'ACCEPT'],
+  ]);
+  const e = new Engine({ host: router(false), rules4: rs, rules6: newRuleset(6) });
+  e.receive('eth0', tcp('192.168.0.10', '192.168.0.1', 40000, 22, TCP_SYN));
+  const heads = e.net.trace.map((l) => l.slice(0, l.indexOf(' IN=')));
+  assert.deepEqual(heads, [
+    'TRACE: raw:PREROUTING:policy:2',
+    'TRACE: filter:INPUT:rule:1',
+    'TRACE: filter:SSH:return:2',
+    'TRACE: filter:INPUT:rule:2',
+  ]);
+  assert.match(e.net.trace[0], /^TRACE: raw:PREROUTING:policy:2 IN=eth0 OUT= MAC= SRC=192\.168\.0\.10 DST=192\.168\.0\.1 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=7 PROTO=TCP SPT=40000 DPT=22 SEQ=1000 ACK=0 WINDOW=64240 RES=0x00 SYN URGP=0 $/);
+  // Packets without the mark leave no trace.
+  e.receive('eth0', tcp('192.168.0.10', '192.168.0.1', 40000, 80, TCP_SYN));
+  assert.equal(e.net.trace.length, 4);
+});

@@ -26,6 +26,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, WireError } fro
 import { natHook } from '../nat/core';
 import { ctBindTemplate, ctForgetEntry } from '../extensions/targets/CT';
 import { nfqueueBypass } from '../extensions/targets/NFQUEUE';
+import { logLine, NF_LOG_IPOPT, NF_LOG_TCPOPT, NF_LOG_TCPSEQ, NF_LOG_UID } from '../extensions/targets/logline';
 import { fillCtPacket } from './ctfill';
 import { sendIcmpError, stackAnswer } from './localstack';
 import { Random, type Clock, type Emitted, type NetContext } from './net';
@@ -119,6 +120,10 @@ export class Engine {
   private readonly scratch4 = new Uint8Array(4);
   private readonly reused: PacketResult = { fate: 'dropped', reason: '', outdev: '', ctinfo: -1, steps: [], emitted: [] };
   private result!: PacketResult;
+  /** TRACE lines as nf_log_trace prints them: the log line with the default flags (SEQ, OPT, UID). */
+  private readonly traceHook = (table: string, chain: string, kind: string, rulenum: number): void => {
+    this.net.trace.push(logLine(this.skb, 4, NF_LOG_TCPSEQ | NF_LOG_TCPOPT | NF_LOG_IPOPT | NF_LOG_UID, `TRACE: ${table}:${chain}:${kind}:${rulenum} `).replace(/^<4>/, ''));
+  };
   private depth = 0;
 
   constructor(o: EngineOptions) {
@@ -282,7 +287,7 @@ export class Engine {
 
   private runTable(res: PacketResult, ct: CompiledTable, skb: Skb, hook: HookName): number {
     skb.table = ct.table.name;
-    const v = doTable(ct, skb, this.tr);
+    const v = doTable(ct, skb, this.tr, this.traceHook);
     if (this.trace) res.steps.push({ hook, table: ct.table.name, verdict: verdictName(v), chain: this.tr.chain, rulenum: this.tr.rulenum });
     if (v === NF_DROP) res.reason = `${ct.table.name}/${this.tr.chain}${this.tr.rulenum ? ` rule ${this.tr.rulenum}` : ' policy'}`;
     return v;

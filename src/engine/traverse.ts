@@ -104,7 +104,10 @@ export function compileTable(table: Table): CompiledTable {
   return { table, chains: compiled, hookChain, stackChain: new Int32Array(depth), stackRule: new Int32Array(depth) };
 }
 
-/** Optional observer for tracing; called for every rule that matched and for policies. */
+/**
+ * Called, while the packet carries the TRACE mark (skb.nftrace), for every
+ * rule that matched, every implicit return and every policy (ip_tables.c trace_packet).
+ */
 export type TraceHook = (table: string, chain: string, kind: 'rule' | 'return' | 'policy', rulenum: number) => void;
 
 /**
@@ -131,7 +134,7 @@ export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace
       // Fell off the end: a builtin chain's policy, or an implicit RETURN.
       if (chain.chain.builtin) return policy(ct, chain, skb, len, out, trace);
       if (sp === 0) return policy(ct, ct.chains[start], skb, len, out, trace);
-      trace?.(ct.table.name, chain.chain.name, 'return', rules.length + 1);
+      if (skb.nftrace) trace?.(ct.table.name, chain.chain.name, 'return', rules.length + 1);
       sp--; ci = ct.stackChain[sp]; ri = ct.stackRule[sp];
       continue;
     }
@@ -149,7 +152,7 @@ export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace
     const r = cr.rule;
     r.pcnt++;
     r.bcnt += len;
-    trace?.(ct.table.name, chain.chain.name, 'rule', ri + 1);
+    if (skb.nftrace) trace?.(ct.table.name, chain.chain.name, 'rule', ri + 1);
     switch (cr.kind) {
       case TKind.None: ri++; continue;
       case TKind.Verdict:
@@ -194,8 +197,7 @@ function policy(ct: CompiledTable, chain: CompiledChain, skb: Skb, len: number, 
   const c = chain.chain;
   c.pcnt++;
   c.bcnt += len;
-  trace?.(ct.table.name, c.name, 'policy', c.rules.length + 1);
-  void skb;
+  if (skb.nftrace) trace?.(ct.table.name, c.name, 'policy', c.rules.length + 1);
   return finish(out, c.policy === 'DROP' ? NF_DROP : NF_ACCEPT, c.name, 0);
 }
 
