@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runIp, runListen, runSysctl } from '../cli/host-commands';
 import { runIptables } from '../cli/iptables';
+import { runConntrack } from '../cli/conntrack';
 import { newHost, type Host } from '../host/model';
 import { newRuleset, type Ruleset } from '../rules/model';
 import { buildIcmp4, buildTcp4, buildUdp4 } from '../wire/build';
@@ -199,4 +200,23 @@ test('TRACE in raw makes every later rule, return and policy print a kernel TRAC
   // Packets without the mark leave no trace.
   e.receive('eth0', tcp('192.168.0.10', '192.168.0.1', 40000, 80, TCP_SYN));
   assert.equal(e.net.trace.length, 4);
+});
+
+test('MASQUERADE: the first packet picks the out address, replies come back, and the link going down forgets it', () => {
+  const rs = rules([['-t', 'nat', '-A', 'POSTROUTING', '-s', '192.168.0.0/24', '-o', 'eth1', '-j', 'MASQUERADE']]);
+  const e = new Engine({ host: router(true), rules4: rs, rules6: newRuleset(6) });
+  const out = e.receive('eth0', tcp('192.168.0.10', '8.8.8.8', 40000, 443, TCP_SYN));
+  assert.equal(out.fate, 'forwarded');
+  const syn = parse(out.emitted[0].bytes);
+  assert.equal(addr(syn, syn.srcOff), '203.0.113.1');
+  assert.ok(syn.l4ChecksumOk() && syn.ipv4ChecksumOk());
+  const back = e.receive('eth1', tcp('8.8.8.8', '203.0.113.1', 443, syn.sport, TCP_SYN | TCP_ACK));
+  assert.equal(back.fate, 'forwarded');
+  assert.equal(back.outdev, 'eth0');
+  const synack = parse(back.emitted[0].bytes);
+  assert.equal(addr(synack, synack.dstOff), '192.168.0.10');
+  assert.equal(synack.dport, 40000);
+  assert.equal(e.net.conntrack.count, 1);
+  assert.equal(e.linkDown('eth1'), 1);
+  assert.equal(runConntrack(['-L'], e.net.conntrack).stdout, '');
 });

@@ -24,6 +24,8 @@ import type { HookName, Ruleset, TableName } from '../rules/model';
 import { ipv4DecTtl } from '../wire/ipv4';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, WireError } from '../wire/packet';
 import { natHook } from '../nat/core';
+import { natMasqueradeAddrEvent, natMasqueradeDeviceEvent } from '../nat/masquerade';
+import { delAddr, setLinkUp } from '../host/link';
 import { ctBindTemplate, ctForgetEntry } from '../extensions/targets/CT';
 import { nfqueueBypass } from '../extensions/targets/NFQUEUE';
 import { logLine, NF_LOG_IPOPT, NF_LOG_TCPOPT, NF_LOG_TCPSEQ, NF_LOG_UID } from '../extensions/targets/logline';
@@ -216,6 +218,24 @@ export class Engine {
     this.skb.uid = opts.uid ?? 0;
     this.skb.gid = opts.gid ?? 0;
     return this.localOut(res, 'output');
+  }
+
+  /**
+   * `ip link set DEV down` on the running host: the device stops, and the
+   * connections MASQUERADEd out of it are dropped (nf_nat_masquerade.c
+   * masq_device_event).
+   */
+  linkDown(dev: string): number {
+    const err = setLinkUp(this.host, dev, false);
+    if (err) throw new Error(err.msg);
+    return natMasqueradeDeviceEvent(this.net, dev);
+  }
+
+  /** `ip addr del ADDR/PLEN dev DEV` on the running host: MASQUERADEd connections using that address are dropped. */
+  addrDeleted(dev: string, family: 4 | 6, addr: Uint8Array, plen: number): number {
+    const err = delAddr(this.host, dev, family, addr, plen);
+    if (err) throw new Error(err.msg);
+    return natMasqueradeAddrEvent(this.net, dev, addr);
   }
 
   /** Advance the clock of an engine built with the default manual clock. */
