@@ -16,7 +16,7 @@ import { Conntrack } from '../conntrack/conntrack';
 import { IP_CT_UNTRACKED, NF_ACCEPT as CT_ACCEPT } from '../conntrack/constants';
 import { CtPacket } from '../conntrack/packet';
 import { findListener } from '../host/listeners';
-import { ifaceByName, type Host } from '../host/model';
+import { ifaceByName, type Host, type Route } from '../host/model';
 import { lookupFib } from '../host/fib';
 import { routeOutput, RouteResult } from '../host/route';
 import { effectiveRpFilter, readSysctl } from '../host/sysctl';
@@ -44,6 +44,11 @@ const HOOK_ORDER: Record<HookName, readonly (TableName | 'ct' | 'confirm')[]> = 
   OUTPUT: ['raw', 'ct', 'mangle', 'nat', 'filter', 'security'],
   POSTROUTING: ['mangle', 'nat', 'confirm'],
 };
+
+const STEP_CT = 0, STEP_CONFIRM = 1, STEP_TABLE = 2, STEP_NAT = 3;
+
+/** A hook's steps, resolved once per engine: conntrack, confirmation, or a compiled table. */
+interface HookStepPlan { kind: number; step: string; table: CompiledTable | undefined; }
 
 /** One table traversal, recorded when tracing is on. */
 export interface HookStep {
@@ -111,6 +116,10 @@ export class Engine {
   private readonly tr: TraversalResult = { verdict: 0, chain: '', rulenum: 0, data: undefined };
   private readonly rt = new RouteResult();
   private readonly nat: NatHook;
+  private readonly hookSteps: Record<4 | 6, Record<HookName, HookStepPlan[]>> = {
+    4: { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] },
+    6: { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] },
+  };
   private readonly natRunners: Record<4 | 6, Partial<Record<HookName, (skb: Skb) => number>>> = { 4: {}, 6: {} };
   private trace: boolean;
   private readonly onEmit?: EngineOptions['onEmit'];
@@ -149,6 +158,20 @@ export class Engine {
     this.trace = o.trace ?? false;
     this.tables = { 4: compileAll(o.rules4), 6: compileAll(o.rules6) };
     this.nat = o.nat ?? natHook;
+    for (const fam of [4, 6] as const) {
+      for (const h of Object.keys(HOOK_ORDER) as HookName[]) {
+        const plan: HookStepPlan[] = [];
+        for (const step of HOOK_ORDER[h]) {
+          if (step === 'ct') plan.push({ kind: STEP_CT, step, table: undefined });
+          else if (step === 'confirm') plan.push({ kind: STEP_CONFIRM, step, table: undefined });
+          else {
+            const t = this.tables[fam].get(step);
+            if (t) plan.push({ kind: step === 'nat' ? STEP_NAT : STEP_TABLE, step, table: t });
+          }
+        }
+        this.hookSteps[fam][h] = plan;
+      }
+    }
     // One nat-table runner per hook, built once (no closure per packet).
     for (const fam of [4, 6] as const) {
       const nat = this.tables[fam].get('nat');
@@ -184,6 +207,44 @@ export class Engine {
     return this.result;
   }
 
+  /**
+   * Route caches for IPv4, keyed by address: the host is fixed for an
+   * engine's life except through linkDown/addrDeleted, which clear them.
+   * (Linux has no route cache any more; this is only to spare the linear
+   * route scan per packet, with the same answers.)
+   */
+  private readonly fibCache = new Map<number, Route | null>();
+  private readonly outCache = new Map<number, { error: RouteResult['error']; dev: number }>();
+
+  private fib(off: number): Route | null {
+    if (this.skb.view.family !== 4) return lookupFib(this.host, 6, this.addr(off));
+    const b = this.skb.view.buf;
+    const k = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+    let r = this.fibCache.get(k);
+    if (r === undefined) { r = lookupFib(this.host, 4, this.addr(off)); this.fibCache.set(k, r); }
+    return r;
+  }
+
+  /** Output route (error and device) towards the packet's destination. */
+  private outRoute(): { error: RouteResult['error']; dev: number } {
+    const v = this.skb.view;
+    if (v.family !== 4) return routeOutput(this.host, 6, this.addr(v.dstOff), this.rt);
+    const b = v.buf, off = v.dstOff;
+    const k = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+    let r = this.outCache.get(k);
+    if (r === undefined) {
+      const x = routeOutput(this.host, 4, this.addr(off), this.rt);
+      r = { error: x.error, dev: x.dev };
+      this.outCache.set(k, r);
+    }
+    return r;
+  }
+
+  private hostChanged(): void {
+    this.fibCache.clear();
+    this.outCache.clear();
+  }
+
   /** The destination (or source) address of the current packet, copied into a scratch array. */
   private addr(off: number): Uint8Array {
     const v = this.skb.view;
@@ -199,7 +260,7 @@ export class Engine {
     const iface = this.devs.has(dev) ? ifaceByName(this.host, dev) : undefined;
     if (!iface || !iface.up) return this.drop(res, `no such interface or interface down: ${dev}`);
     const n = Math.min(bytes.length, MAX_PACKET);
-    this.buf.set(bytes.subarray(0, n));
+    if (n === bytes.length) this.buf.set(bytes); else this.buf.set(bytes.subarray(0, n));
     const err = opts.ethernet ? skb.view.parseFrame(this.buf, 0, n) : skb.view.parse(this.buf, 0, n);
     if (!skb.view.l3Ok() || err === WireError.NOT_IP) return this.drop(res, `ip_rcv: malformed packet (${WireError[err]})`);
     if (skb.view.family === 4 && !skb.view.ipv4ChecksumOk()) return this.drop(res, 'ip_rcv: bad IPv4 header checksum');
@@ -228,6 +289,7 @@ export class Engine {
   linkDown(dev: string): number {
     const err = setLinkUp(this.host, dev, false);
     if (err) throw new Error(err.msg);
+    this.hostChanged();
     return natMasqueradeDeviceEvent(this.net, dev);
   }
 
@@ -235,6 +297,7 @@ export class Engine {
   addrDeleted(dev: string, family: 4 | 6, addr: Uint8Array, plen: number): number {
     const err = delAddr(this.host, dev, family, addr, plen);
     if (err) throw new Error(err.msg);
+    this.hostChanged();
     return natMasqueradeAddrEvent(this.net, dev, addr);
   }
 
@@ -262,8 +325,11 @@ export class Engine {
     const skb = this.skb;
     skb.hook = hook;
     const fam = this.fam();
-    for (const step of HOOK_ORDER[hook]) {
-      if (step === 'ct') {
+    const steps = this.hookSteps[fam][hook];
+    for (let i = 0; i < steps.length; i++) {
+      const st = steps[i];
+      const step = st.step;
+      if (st.kind === STEP_CT) {
         if (skb.ctinfo === IP_CT_UNTRACKED) continue;
         fillCtPacket(skb.view, this.ctp, hook === 'PREROUTING' && this.ctChecksum);
         const v = this.net.conntrack.in(this.ctp);
@@ -275,17 +341,16 @@ export class Engine {
         if (v !== CT_ACCEPT) { res.reason = `conntrack: ${hook} (table full or invalid)`; return NF_DROP; }
         continue;
       }
-      if (step === 'confirm') {
+      if (st.kind === STEP_CONFIRM) {
         if (skb.ct >= 0) {
           const v = this.net.conntrack.confirm(this.ctp);
           if (v !== CT_ACCEPT) { res.reason = 'conntrack: confirm failed (clash)'; return NF_DROP; }
         }
         continue;
       }
-      const ct = this.tables[fam].get(step);
-      if (!ct) continue;
+      const ct = st.table!;
       let v: number;
-      if (step === 'nat') {
+      if (st.kind === STEP_NAT) {
         // An existing nat table gives every tracked connection a binding (null or not).
         if (skb.ct < 0) continue;
         v = this.nat(skb, hook, this.natRunners[fam][hook]!);
@@ -318,7 +383,7 @@ export class Engine {
     if (this.hook(res, 'PREROUTING') !== NF_ACCEPT) return this.abandon(res);
     // Routing decision (ip_route_input): local, broadcast, or forward.
     const v = skb.view;
-    const route = lookupFib(this.host, this.fam(), this.addr(v.dstOff));
+    const route = this.fib(v.dstOff);
     if (v.family === 4 && !this.rpFilterOk()) { res.reason = 'rp_filter: reverse path check failed'; return this.abandon(res); }
     if (route && (route.type === 'local' || route.type === 'broadcast')) return this.input(res);
     if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
@@ -341,7 +406,7 @@ export class Engine {
     const dev = this.devs.get(skb.indev);
     const mode = dev?.rpFilter ?? 0;
     if (mode === 0) return true;
-    const back = lookupFib(this.host, 4, this.addr(skb.view.srcOff));
+    const back = this.fib(skb.view.srcOff);
     if (!back || (back.type !== 'unicast' && back.type !== 'local')) return false;
     if (mode === 2) return true;
     return back.dev === dev?.index;
@@ -371,7 +436,7 @@ export class Engine {
   private forward(res: PacketResult): PacketResult {
     const skb = this.skb;
     const v = skb.view;
-    const rt = routeOutput(this.host, this.fam(), this.addr(v.dstOff), this.rt);
+    const rt = this.outRoute();
     const out = rt.error ? undefined : this.devName(rt.dev);
     if (!out) { res.reason = 'route: no output route'; return this.abandon(res); }
     // ip_forward: TTL/hop limit first, then the MTU of the way out, then the hop is counted.
@@ -399,12 +464,12 @@ export class Engine {
   private localOut(res: PacketResult, origin: Emitted['origin']): PacketResult {
     const skb = this.skb;
     const v = skb.view;
-    const rt = routeOutput(this.host, this.fam(), this.addr(v.dstOff), this.rt);
+    const rt = this.outRoute();
     if (rt.error) { res.reason = `route: ${rt.error}`; return this.drop(res, res.reason); }
     skb.outdev = this.devName(rt.dev) ?? '';
     if (this.hook(res, 'OUTPUT') !== NF_ACCEPT) return this.abandon(res);
     // Reroute: NAT or mangle may have changed the destination.
-    const rt2 = routeOutput(this.host, this.fam(), this.addr(v.dstOff), this.rt);
+    const rt2 = this.outRoute();
     if (!rt2.error) skb.outdev = this.devName(rt2.dev) ?? skb.outdev;
     return this.postrouting(res, origin);
   }

@@ -188,3 +188,19 @@ test('ipv4DecTtl equals ip_decrease_ttl as a little-endian kernel computes it, f
     assert.equal(get16(b, 10), kernelWire, `check ${w.toString(16)}`);
   }
 });
+
+test('the 32-bit fast path of sumBytes equals the plain 16-bit sum at every alignment and length', () => {
+  const slow = (b: Uint8Array, off: number, len: number): number => {
+    let s = 0;
+    for (let i = 0; i < len; i += 2) s += (b[off + i] << 8) | (i + 1 < len ? b[off + i + 1] : 0);
+    return fold(s);
+  };
+  fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 3000 }), fc.nat(7), fc.nat(3000), (bytes, shift, want) => {
+    const backing = new Uint8Array(bytes.length + 16);
+    const buf = backing.subarray(shift % 8);
+    buf.set(bytes.subarray(0, Math.min(bytes.length, buf.length)));
+    const off = Math.min(shift, buf.length);
+    const len = Math.min(want, buf.length - off);
+    assert.equal(fold(sumBytes(buf, off, len)), slow(buf, off, len));
+  }), { numRuns: 2000, seed: 42 });
+});
