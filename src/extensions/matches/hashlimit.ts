@@ -7,13 +7,16 @@
  * expire only when it equals the rate's own unit (the "quantum").
  * All arithmetic that C does in u64 is done with BigInt.
  */
+import type { NetContext } from '../../engine/net';
+import type { Skb } from '../../engine/skb';
 import type { Family } from '../../rules/model';
+import { ExtHdrWalk, ipv6SkipExthdr } from '../../wire/ipv6';
 import { EINVAL_MSG } from '../../rules/validate';
 import { paramError } from '../../util/errors';
 import { strtoulPrefix } from '../../util/num';
 import { defineMatch } from '../types';
 import { cutString } from './helper';
-import { ERANGE_MSG, atoi } from './limit';
+import { ERANGE_MSG, HZ, atoi, jiffies } from './limit';
 import { xtFcheckNamed, xtPlen, xtUint, type FcheckEntry } from '../xtoptions';
 
 const U64 = (1n << 64n) - 1n;
@@ -71,6 +74,9 @@ export interface HashlimitInfo {
   /** hashlimit_mt_udata.mult: seconds per rate unit, 15 for byte rates. */
   mult: number;
   family: Family;
+  /** The table this rule uses in the namespace it last ran in (info->hinfo), set on first use. */
+  hinfo?: HashlimitTable;
+  hinfoNet?: NetContext;
 }
 
 /** parse_bytes: "N[k|m]b/s"; false when not a byte rate. */
@@ -219,6 +225,395 @@ function user2credits(user: bigint): bigint {
   return BigInt.asUintN(64, user * (hzCpj / SCALE));
 }
 
+// ---- packet side (net/netfilter/xt_hashlimit.c) ------------------------------
+
+const TWO32 = 0x100000000;
+/** CREDITS_PER_JIFFY for revisions 2/3 at HZ=250: POW2_BELOW64(U64_MAX / (HZ*86400)) = 2^39. */
+const CPJ_SHIFT = 39;
+/** CREDITS_PER_JIFFY_BYTES at HZ=250: POW2_BELOW32(U32_MAX / HZ) = 2^24; a full byte bucket is that times HZ. */
+const CPJ_BYTES = 1 << 24;
+const BYTES_CAP = CPJ_BYTES * HZ;
+/** HASHLIMIT_MAX_SIZE: --hashlimit-htable-size/-max are cut to it at checkentry. */
+const MAX_SIZE = 1048576;
+/**
+ * htable_create's default size: RAM/16384/sizeof(hlist_head), or 8192 on
+ * hosts with more than 1 GiB, which is the case modelled; max defaults to
+ * 8 * size.
+ */
+const DEFAULT_SIZE = 8192;
+const KEY_WORDS = 9;
+const NONE = -1;
+
+/** msecs_to_jiffies for HZ=250 (rounds up). */
+function msecsToJiffies(ms: number): number { return Math.ceil((ms * HZ) / 1000); }
+
+/**
+ * One xt_hashlimit_htable: entries (dsthash_ent) in typed arrays keyed by
+ * the masked dsthash_dst (9 words: src[4], dst[4], sport<<16|dport),
+ * chained from power-of-two buckets (the kernel's bucket choice is a
+ * keyed random hash; it only shows in /proc ordering). The table keeps
+ * the configuration of the rule that created it, as the kernel does: a
+ * later rule with the same name shares the first one's rate, burst,
+ * masks, mode bits for the key, and expiry.
+ */
+export class HashlimitTable {
+  readonly name: string;
+  readonly family: Family;
+  /** hinfo->cfg as used by the packet path. */
+  readonly mode: number;
+  readonly srcmask: number;
+  readonly dstmask: number;
+  readonly expireJiffies: number;
+  readonly gcIntervalMs: number;
+  readonly max: number;
+  readonly ratematch: boolean;
+  /** Credits at entry creation and per packet (non-byte mode), as u64 hi/lo words (user2credits). */
+  readonly creditHi: number; readonly creditLo: number;
+  readonly costHi: number; readonly costLo: number;
+  /** Byte mode: user2credits_byte(avg) and the refill count (cfg.burst). */
+  readonly byteCost: number;
+  readonly byteBurst: number;
+  /** Rate-match mode: user2rate[_bytes], burst and interval. */
+  readonly rmRate: number;
+  readonly rmBurst: number;
+  readonly rmInterval: number;
+
+  count = 0;
+  cap = 0;
+  used = new Uint8Array(0);
+  key = new Uint32Array(0);
+  next = new Int32Array(0);
+  expires = new Float64Array(0);
+  prev = new Float64Array(0);
+  /** credit (u64 as hi/lo; byte mode uses lo alone), credit_cap (byte mode), rate-match state. */
+  cHi = new Float64Array(0);
+  cLo = new Float64Array(0);
+  cCap = new Float64Array(0);
+  prevWindow = new Uint8Array(0);
+  currentRate = new Float64Array(0);
+  private heads: Int32Array;
+  private free = NONE;
+  /** Next run of htable_gc, in ms of the engine clock. */
+  nextGc: number;
+
+  constructor(net: NetContext, d: HashlimitInfo) {
+    this.name = d.name;
+    this.family = d.family;
+    this.mode = d.mode;
+    this.srcmask = d.srcmask;
+    this.dstmask = d.dstmask;
+    this.expireJiffies = msecsToJiffies(d.expire);
+    this.gcIntervalMs = d.gcInterval;
+    const size = d.size === 0 ? DEFAULT_SIZE : Math.min(d.size, MAX_SIZE);
+    const max = Math.min(d.max, MAX_SIZE);
+    this.max = max === 0 ? 8 * size : max < size ? size : max;
+    this.ratematch = (d.mode & RATE_MATCH) !== 0;
+    // rateinfo_init's values depend only on the table's configuration: computed once, in u64.
+    const credit = BigInt.asUintN(64, BigInt.asUintN(64, d.avg * d.burst) * 137438953n);
+    const cost = BigInt.asUintN(64, d.avg * 137438953n);
+    this.creditHi = Number(credit >> 32n); this.creditLo = Number(credit & U32);
+    this.costHi = Number(cost >> 32n); this.costLo = Number(cost & U32);
+    const avg32 = BigInt.asUintN(32, d.avg);
+    this.byteCost = Number(BigInt.asUintN(32, (avg32 * BigInt(HZ) * BigInt(CPJ_BYTES)) >> 32n));
+    this.byteBurst = Number(d.burst);
+    if (d.mode & BYTES) {
+      const r = avg32 ? U32 / avg32 : U32;
+      const rate = BigInt.asUintN(64, (r - 1n) << 4n);
+      this.rmRate = Number(rate);
+      this.rmBurst = Number(d.burst ? BigInt.asIntN(64, d.burst * rate) : rate);
+    } else {
+      const rate = d.avg ? SCALE / d.avg : 0n;
+      this.rmRate = Number(rate);
+      this.rmBurst = Number(BigInt.asIntN(64, d.burst + rate));
+    }
+    this.rmInterval = d.interval;
+    this.heads = new Int32Array(1024).fill(NONE);
+    this.grow(64);
+    this.nextGc = net.clock.now() + d.gcInterval;
+  }
+
+  private grow(n: number): void {
+    const old = this.cap;
+    const cp = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T, m: number): T => {
+      const b = new (a.constructor as new (k: number) => T)(m);
+      b.set(a);
+      return b;
+    };
+    this.used = cp(this.used, n); this.key = cp(this.key, n * KEY_WORDS); this.next = cp(this.next, n);
+    this.expires = cp(this.expires, n); this.prev = cp(this.prev, n);
+    this.cHi = cp(this.cHi, n); this.cLo = cp(this.cLo, n); this.cCap = cp(this.cCap, n);
+    this.prevWindow = cp(this.prevWindow, n); this.currentRate = cp(this.currentRate, n);
+    for (let e = n - 1; e >= old; e--) { this.next[e] = this.free; this.free = e; }
+    this.cap = n;
+  }
+
+  private bucket(k: Uint32Array, at = 0): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(h ^ k[at + i], 0x01000193) >>> 0;
+    return (h ^ (h >>> 15)) & (this.heads.length - 1);
+  }
+
+  /** dsthash_find. */
+  find(k: Uint32Array): number {
+    for (let e = this.heads[this.bucket(k)]; e !== NONE; e = this.next[e]) {
+      let eq = true;
+      for (let i = 0; i < KEY_WORDS; i++) if (this.key[e * KEY_WORDS + i] !== k[i]) { eq = false; break; }
+      if (eq) return e;
+    }
+    return NONE;
+  }
+
+  /** dsthash_alloc_init: NONE once the table holds cfg.max entries. */
+  alloc(k: Uint32Array): number {
+    if (this.count >= this.max) return NONE;
+    if (this.free === NONE) this.grow(Math.min(this.cap * 2, this.max));
+    const e = this.free;
+    this.free = this.next[e];
+    for (let i = 0; i < KEY_WORDS; i++) this.key[e * KEY_WORDS + i] = k[i];
+    const b = this.bucket(k);
+    this.next[e] = this.heads[b];
+    this.heads[b] = e;
+    this.used[e] = 1;
+    this.count++;
+    return e;
+  }
+
+  private release(e: number): void {
+    const b = this.bucket(this.key, e * KEY_WORDS);
+    let p = NONE;
+    for (let x = this.heads[b]; x !== NONE; p = x, x = this.next[x]) {
+      if (x !== e) continue;
+      if (p === NONE) this.heads[b] = this.next[x]; else this.next[p] = this.next[x];
+      break;
+    }
+    this.used[e] = 0;
+    this.next[e] = this.free;
+    this.free = e;
+    this.count--;
+  }
+
+  /**
+   * htable_gc, run every gc_interval ms since the table was created
+   * (the kernel's deferrable work may run a little late): the entries
+   * whose expiry has come (jiffies >= expires) at the last run due.
+   */
+  gc(nowMs: number): void {
+    if (nowMs < this.nextGc) return;
+    const runs = Math.floor((nowMs - this.nextGc) / this.gcIntervalMs);
+    const at = this.nextGc + runs * this.gcIntervalMs;
+    this.nextGc = at + this.gcIntervalMs;
+    const j = jiffies(at);
+    for (let e = 0; e < this.cap; e++) if (this.used[e] && j >= this.expires[e]) this.release(e);
+  }
+}
+
+/** The hashlimit tables of a namespace, by family and name (hashlimit_net->htables). */
+export function hashlimitTables(net: NetContext): Map<string, HashlimitTable> {
+  let m = net.extState.get('hashlimit') as Map<string, HashlimitTable> | undefined;
+  if (m === undefined) { m = new Map(); net.extState.set('hashlimit', m); }
+  return m;
+}
+
+/**
+ * hashlimit_mt_check's table lookup: the rule's table by name and family,
+ * created with this rule's configuration when it does not exist yet. The
+ * engine may call this when it loads a ruleset; the packet path calls it
+ * on a rule's first packet otherwise. Returns null where the kernel
+ * refuses the rule (EINVAL): a table with the other rate-match setting.
+ */
+export function hashlimitRegister(net: NetContext, d: HashlimitInfo): HashlimitTable | null {
+  const tables = hashlimitTables(net);
+  const key = `${d.family}/${d.name}`;
+  let t = tables.get(key);
+  if (t === undefined) {
+    t = new HashlimitTable(net, d);
+    tables.set(key, t);
+  } else if (t.ratematch !== ((d.mode & RATE_MATCH) !== 0)) {
+    return null;
+  }
+  return t;
+}
+
+const KEY = new Uint32Array(KEY_WORDS);
+const walk = new ExtHdrWalk();
+
+/** maskl: the first `l` bits of a 32-bit word. */
+function maskl(a: number, l: number): number {
+  return l === 0 ? 0 : (a & (0xffffffff << (32 - l))) >>> 0;
+}
+
+function word(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+/** hashlimit_ipv6_mask over 4 words at KEY[at]: the word holding the cut is masked, the rest cleared. */
+function mask6(at: number, p: number): void {
+  if (p >= 128) return;
+  const w = p >> 5;
+  KEY[at + w] = maskl(KEY[at + w], p & 31);
+  for (let i = w + 1; i < 4; i++) KEY[at + i] = 0;
+}
+
+/** proto_ports_offset: where the two ports sit, or -1 for protocols without them. */
+function portsOffset(proto: number): number {
+  switch (proto) {
+    case 6: case 17: case 33: case 50: case 132: case 136: return 0;
+    case 51: return 4;
+    default: return -1;
+  }
+}
+
+/**
+ * hashlimit_init_dst: the masked key by the table's mode. Ports are read
+ * at the transport offset even from a non-first IPv4 fragment (the kernel
+ * does not check); IPv6 finds it with ipv6_skip_exthdr. False when the
+ * ports cannot be read (hotdrop).
+ */
+function initDst(t: HashlimitTable, skb: Skb): boolean {
+  const v = skb.view;
+  const b = v.buf;
+  KEY.fill(0);
+  if (t.family === 4) {
+    if (t.mode & HASH_SIP) KEY[0] = maskl(word(b, v.srcOff), t.srcmask);
+    if (t.mode & HASH_DIP) KEY[4] = maskl(word(b, v.dstOff), t.dstmask);
+  } else {
+    if (t.mode & HASH_SIP) { for (let i = 0; i < 4; i++) KEY[i] = word(b, v.srcOff + 4 * i); mask6(0, t.srcmask); }
+    if (t.mode & HASH_DIP) { for (let i = 0; i < 4; i++) KEY[4 + i] = word(b, v.dstOff + 4 * i); mask6(4, t.dstmask); }
+  }
+  if (!(t.mode & (HASH_SPT | HASH_DPT))) return true;
+  let proto: number;
+  let off: number;
+  if (t.family === 4) {
+    proto = v.proto;
+    off = v.l3 + v.l3HeaderLen;
+  } else {
+    off = ipv6SkipExthdr(b, v.l3 + 40, v.ipEnd, b[v.l3 + 6], walk);
+    if (off < 0) return false;
+    proto = walk.nexthdr;
+  }
+  const poff = portsOffset(proto);
+  if (poff < 0) return true;
+  if (off + poff + 4 > v.ipEnd) return false;
+  const sport = (b[off + poff] << 8) | b[off + poff + 1];
+  const dport = (b[off + poff + 2] << 8) | b[off + poff + 3];
+  KEY[8] = (((t.mode & HASH_SPT ? sport : 0) << 16) | (t.mode & HASH_DPT ? dport : 0)) >>> 0;
+  return true;
+}
+
+/** rateinfo_init. */
+function rateinfoInit(t: HashlimitTable, e: number, now: number): void {
+  t.prev[e] = now;
+  if (t.ratematch) {
+    t.prevWindow[e] = 0;
+    t.currentRate[e] = 0;
+  } else if (t.mode & BYTES) {
+    t.cHi[e] = 0;
+    t.cLo[e] = BYTES_CAP;
+    t.cCap[e] = t.byteBurst;
+  } else {
+    t.cHi[e] = t.creditHi;
+    t.cLo[e] = t.creditLo;
+  }
+}
+
+/** a * b > c * d for non-negative integers, exactly (BigInt only past 2^53). */
+function productGreater(a: number, b: number, c: number, d: number): boolean {
+  const l = a * b;
+  const r = c * d;
+  if (l < Number.MAX_SAFE_INTEGER && r < Number.MAX_SAFE_INTEGER) return l > r;
+  return BigInt(a) * BigInt(b) > BigInt(c) * BigInt(d);
+}
+
+/**
+ * rateinfo_recalc. The non-byte bucket is u64: delta * 2^39 is added
+ * modulo 2^64 (it wraps after 2^25 idle jiffies, about 37 hours, and the
+ * cap then does not apply, as in the kernel).
+ */
+function rateinfoRecalc(t: HashlimitTable, e: number, now: number): void {
+  const delta = now - t.prev[e];
+  if (delta === 0) return;
+  if (t.ratematch) {
+    const interval = t.rmInterval * HZ;
+    if (delta < interval) return;
+    t.prev[e] = now;
+    t.prevWindow[e] = productGreater(t.currentRate[e], interval, delta, t.rmRate) ? 1 : 0;
+    t.currentRate[e] = 0;
+    return;
+  }
+  t.prev[e] = now;
+  if (t.mode & BYTES) {
+    // The sum stays far below 2^64, so the kernel's overflow test never fires; past the cap it is capped.
+    const c = t.cLo[e] + CPJ_BYTES * delta;
+    t.cLo[e] = c > BYTES_CAP ? BYTES_CAP : c;
+    return;
+  }
+  const hi = (t.cHi[e] + (delta % (1 << (64 - CPJ_SHIFT))) * (1 << (CPJ_SHIFT - 32))) % TWO32;
+  t.cHi[e] = hi;
+  if (hi > t.creditHi || (hi === t.creditHi && t.cLo[e] > t.creditLo)) {
+    t.cHi[e] = t.creditHi;
+    t.cLo[e] = t.creditLo;
+  }
+}
+
+/**
+ * xt_hashlimit.c hashlimit_mt_common (revision 3): find or create the
+ * entry for the packet's key (a full table hotdrops), refresh its expiry,
+ * refill, then spend: packet credits, byte credits (hashlimit_byte_cost:
+ * 16-byte chunks, refilling a drained bucket while refills remain), or
+ * with --hashlimit-rate-match the count in the current window against
+ * burst + rate. Under the limit the rule matches unless --hashlimit-above.
+ */
+export function hashlimitMatch(skb: Skb, d: HashlimitInfo): boolean {
+  const net = skb.net;
+  let t = d.hinfo;
+  if (t === undefined || d.hinfoNet !== net) {
+    const r = hashlimitRegister(net, d);
+    if (r === null) return false; // the kernel would not have loaded this rule
+    t = d.hinfo = r;
+    d.hinfoNet = net;
+  }
+  const ms = net.clock.now();
+  t.gc(ms);
+  const now = jiffies(ms);
+  if (!initDst(t, skb)) { skb.hotdrop = true; return false; }
+  let e = t.find(KEY);
+  if (e === NONE) {
+    e = t.alloc(KEY);
+    if (e === NONE) { skb.hotdrop = true; return false; }
+    t.expires[e] = now + t.expireJiffies;
+    rateinfoInit(t, e, now);
+  } else {
+    t.expires[e] = now + t.expireJiffies;
+    rateinfoRecalc(t, e, now);
+  }
+  const above = (d.mode & INVERT) !== 0;
+  const len = skb.view.ipEnd - skb.view.l3;
+  if (d.mode & RATE_MATCH) {
+    t.currentRate[e] += d.mode & BYTES ? len : 1;
+    if (!t.prevWindow[e] && t.currentRate[e] <= t.rmBurst) return !above;
+    return above;
+  }
+  if (d.mode & BYTES) {
+    // hashlimit_byte_cost.
+    let cost = ((len >>> 4) + 1) * t.byteCost;
+    if (cost > BYTES_CAP) cost = BYTES_CAP;
+    if (t.cLo[e] < cost && t.cCap[e] > 0) { t.cCap[e]--; t.cLo[e] = BYTES_CAP; }
+    if (t.cLo[e] >= cost) { t.cLo[e] -= cost; return !above; }
+    return above;
+  }
+  const hi = t.cHi[e];
+  const lo = t.cLo[e];
+  if (hi > t.costHi || (hi === t.costHi && lo >= t.costLo)) {
+    let nlo = lo - t.costLo;
+    let nhi = hi - t.costHi;
+    if (nlo < 0) { nlo += TWO32; nhi--; }
+    t.cHi[e] = nhi;
+    t.cLo[e] = nlo;
+    return !above;
+  }
+  return above;
+}
+
 export const hashlimit = defineMatch<HashlimitInfo>({
   kind: 'match',
   name: 'hashlimit',
@@ -320,4 +715,5 @@ export const hashlimit = defineMatch<HashlimitInfo>({
   },
   print: (d) => render(d, false),
   save: (d) => render(d, true),
+  match: hashlimitMatch,
 });

@@ -4,6 +4,7 @@
  * chunk[:flags][,...]. Old-style parser (own messages). Unlike tcp, a given
  * port option is saved even for the full range. The kernel needs -p sctp.
  */
+import type { Skb } from '../../engine/skb';
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
 import { parsePortRange, printPorts, type PortRange } from './ports';
@@ -25,6 +26,14 @@ export interface SctpInfo {
   spts?: { r: PortRange; inv: boolean };
   dpts?: { r: PortRange; inv: boolean };
   chunks?: { type: string; map: Set<number>; all: boolean; flags: FlagInfo[]; inv: boolean };
+  /** The kernel's xt_sctp_info.chunkmap (256 bits), built at finalCheck. */
+  chunkmap?: Uint32Array;
+  /** SCTP_CHUNK_MATCH_ANY/ALL/ONLY as 0/1/2. */
+  matchType?: number;
+  /** flag_info as parallel arrays: chunk type, flag, mask (flag_count entries). */
+  flagTypes?: Int16Array;
+  flagBits?: Uint8Array;
+  flagMasks?: Uint8Array;
 }
 
 function parseChunks(list: string): { map: Set<number>; all: boolean; flags: FlagInfo[] } {
@@ -85,6 +94,100 @@ function savePorts(opt: string, p: { r: PortRange; inv: boolean } | undefined): 
   return `${p.inv ? ' !' : ''} --${opt} ${p.r[0] === p.r[1] ? p.r[0] : `${p.r[0]}:${p.r[1]}`}`;
 }
 
+// ---- packet side (net/netfilter/xt_sctp.c) -----------------------------------
+
+const MATCH_ANY = 0, MATCH_ALL = 1, MATCH_ONLY = 2;
+
+/** What sctp_mt needs, in the kernel's layout (libxt_sctp fills it the same way). */
+function prepare(d: SctpInfo): void {
+  const map = new Uint32Array(8);
+  const c = d.chunks;
+  d.matchType = c === undefined ? MATCH_ANY : c.type === 'all' ? MATCH_ALL : c.type === 'only' ? MATCH_ONLY : MATCH_ANY;
+  if (c !== undefined) {
+    if (c.all) map.fill(0xffffffff);
+    else for (const t of c.map) map[t >> 5] |= 1 << (t & 31);
+  }
+  d.chunkmap = map;
+  const fl = c?.flags ?? [];
+  d.flagTypes = Int16Array.from(fl.map((f) => f.chunk));
+  d.flagBits = Uint8Array.from(fl.map((f) => f.flag));
+  d.flagMasks = Uint8Array.from(fl.map((f) => f.mask));
+}
+
+/** match_flags: the first flag_info entry for this chunk type decides; none means any flags. */
+function matchFlags(d: SctpInfo, type: number, flags: number): boolean {
+  const t = d.flagTypes!;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === type) return (flags & d.flagMasks![i]) === d.flagBits![i];
+  }
+  return true;
+}
+
+/** Scratch copy of the chunk map for ALL (match_packet's chunkmapcopy). */
+const mapCopy = new Uint32Array(8);
+
+/**
+ * match_packet: walk the chunk list from just after the common header to
+ * the end of the IP datagram (skb->len); each chunk advances by its length
+ * padded to 4. A chunk header that does not fit, or a zero length, is an
+ * invalid packet: hotdrop.
+ */
+function matchChunks(skb: Skb, d: SctpInfo): boolean {
+  const v = skb.view;
+  const b = v.buf;
+  const end = v.ipEnd;
+  const map = d.chunkmap!;
+  const type = d.matchType!;
+  if (type === MATCH_ALL) mapCopy.set(map);
+  let off = v.l4 + 12;
+  do {
+    if (off + 4 > end) { skb.hotdrop = true; return false; }
+    const ct = b[off];
+    const cf = b[off + 1];
+    const len = (b[off + 2] << 8) | b[off + 3];
+    if (len === 0) { skb.hotdrop = true; return false; }
+    off += (len + 3) & ~3;
+    if ((map[ct >> 5] >>> (ct & 31)) & 1) {
+      if (type === MATCH_ANY) {
+        if (matchFlags(d, ct, cf)) return true;
+      } else if (type === MATCH_ALL) {
+        if (matchFlags(d, ct, cf)) mapCopy[ct >> 5] &= ~(1 << (ct & 31));
+      } else if (!matchFlags(d, ct, cf)) {
+        return false;
+      }
+    } else if (type === MATCH_ONLY) {
+      return false;
+    }
+  } while (off < end);
+  if (type === MATCH_ALL) {
+    for (let i = 0; i < 8; i++) if (mapCopy[i] !== 0) return false;
+    return true;
+  }
+  return type === MATCH_ONLY;
+}
+
+/**
+ * sctp_mt: non-first fragments never match; a transport header too short
+ * for the 12-byte common header is hotdropped. Each given option is tested
+ * (inverted by its "!") in order, the chunk walk only when the ports held.
+ */
+export function sctpMatch(skb: Skb, d: SctpInfo): boolean {
+  const v = skb.view;
+  if (v.fragOffset !== 0) return false;
+  if (v.l4 + 12 > v.ipEnd) { skb.hotdrop = true; return false; }
+  if (d.chunkmap === undefined) prepare(d);
+  const b = v.buf;
+  const sport = (b[v.l4] << 8) | b[v.l4 + 1];
+  const dport = (b[v.l4 + 2] << 8) | b[v.l4 + 3];
+  const s = d.spts;
+  if (s !== undefined && ((sport >= s.r[0] && sport <= s.r[1]) === s.inv)) return false;
+  const p = d.dpts;
+  if (p !== undefined && ((dport >= p.r[0] && dport <= p.r[1]) === p.inv)) return false;
+  const c = d.chunks;
+  if (c !== undefined && matchChunks(skb, d) === c.inv) return false;
+  return true;
+}
+
 export const sctp = defineMatch<SctpInfo>({
   kind: 'match',
   name: 'sctp',
@@ -122,6 +225,7 @@ export const sctp = defineMatch<SctpInfo>({
       }
     }
   },
+  finalCheck: prepare,
   print(d, ctx) {
     let s = ' sctp';
     if (d.spts) s += printPorts('spt', d.spts.r, d.spts.inv, ctx.numeric, 'sctp');
@@ -134,4 +238,5 @@ export const sctp = defineMatch<SctpInfo>({
     if (d.chunks) s += `${d.chunks.inv ? ' !' : ''} --chunk-types` + printChunks(d.chunks, false);
     return s;
   },
+  match: sctpMatch,
 });

@@ -8,6 +8,7 @@
  * --localtz is accepted like --kerneltz, but its deprecation warning on
  * stderr is not printed (extensions cannot emit warnings; see report).
  */
+import type { Skb } from '../../engine/skb';
 import { paramError } from '../../util/errors';
 import { defineMatch } from '../types';
 import { xtFcheckNamed, xtOnce, type FcheckEntry } from '../xtoptions';
@@ -154,6 +155,58 @@ function monthdayList(mask: number, human: boolean): string {
   return out.join(',');
 }
 
+// ---- packet side (net/netfilter/xt_time.c) -----------------------------------
+
+const SECONDS_PER_DAY = 86400;
+/** sys_tz.tz_minuteswest of the modelled kernel: nothing sets the kernel's timezone, so it is 0 (UTC). */
+export const KERNEL_TZ_MINUTESWEST = 0;
+
+/**
+ * Day of the month (1-31) of a count of days since 1970-01-01, as
+ * localtime_3 finds it (civil-from-days arithmetic, no Date object).
+ */
+function monthdayOf(days: number): number {
+  // Howard Hinnant's civil_from_days: shift the era to start on March 1st.
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  return doy - Math.floor((153 * mp + 2) / 5) + 1;
+}
+
+/**
+ * xt_time.c time_mt: the packet's time is the host's wall clock in whole
+ * seconds (ktime_get_real_seconds, not the packet's timestamp), shifted by
+ * the kernel's timezone for --kerneltz. All of date range, time of day,
+ * weekday and monthday must hold. A time-of-day range whose start is not
+ * below its stop wraps past midnight; with --contiguous the hours after
+ * midnight count as the previous day for the weekday/monthday tests.
+ */
+export function timeMatch(skb: Skb, d: TimeInfo): boolean {
+  let stamp = Math.floor(skb.net.clock.wall() / 1000);
+  if (d.localTz) stamp -= 60 * KERNEL_TZ_MINUTESWEST;
+  if (stamp < d.dateStart || stamp > d.dateStop) return false;
+  // localtime_1: seconds into the day.
+  const packetTime = stamp - Math.floor(stamp / SECONDS_PER_DAY) * SECONDS_PER_DAY;
+  if (d.dayStart < d.dayStop) {
+    if (packetTime < d.dayStart || packetTime > d.dayStop) return false;
+  } else {
+    if (packetTime < d.dayStart && packetTime > d.dayStop) return false;
+    if (d.contiguous && packetTime <= d.dayStop) stamp -= SECONDS_PER_DAY;
+  }
+  // localtime_2: ISO weekday, 1970-01-01 was a Thursday (4).
+  const days = Math.floor(stamp / SECONDS_PER_DAY);
+  const weekday = (((4 + days - 1) % 7) + 7) % 7 + 1;
+  if (!(d.weekdays & (1 << weekday))) return false;
+  // localtime_3 only when some monthday is excluded.
+  if (d.monthdays !== ALL_MONTHDAYS) {
+    if (!((d.monthdays >>> monthdayOf(days)) & 1)) return false;
+  }
+  return true;
+}
+
 export const time = defineMatch<TimeInfo>({
   kind: 'match',
   name: 'time',
@@ -211,4 +264,5 @@ export const time = defineMatch<TimeInfo>({
     if (d.contiguous) s += ' --contiguous';
     return s;
   },
+  match: timeMatch,
 });
