@@ -15,6 +15,7 @@ import { IP_DF } from '../wire/ipv4';
 import { PacketView } from '../wire/packet';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../wire/tcp';
 import { Engine } from './engine';
+import { recentProcRead } from '../extensions/matches/recent';
 
 function host(cmds: string[][]): Host {
   let h = newHost();
@@ -219,4 +220,13 @@ test('MASQUERADE: the first packet picks the out address, replies come back, and
   assert.equal(e.net.conntrack.count, 1);
   assert.equal(e.linkDown('eth1'), 1);
   assert.equal(runConntrack(['-L'], e.net.conntrack).stdout, '');
+});
+
+test('loading a ruleset creates the state its rules need before any packet (xt_recent tables)', () => {
+  const rs = rules([['-A', 'INPUT', '-p', 'tcp', '-m', 'recent', '--set', '--name', 'SCAN', '-j', 'DROP']]);
+  const e = new Engine({ host: router(false), rules4: rs, rules6: newRuleset(6) });
+  assert.equal(recentProcRead(e.net, 'SCAN'), '');
+  assert.equal(recentProcRead(e.net, 'OTHER'), undefined);
+  e.receive('eth0', tcp('192.168.0.10', '192.168.0.1', 40000, 23, TCP_SYN));
+  assert.match(recentProcRead(e.net, 'SCAN') ?? '', /^src=192\.168\.0\.10 ttl: 64 /);
 });

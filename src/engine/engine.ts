@@ -157,6 +157,16 @@ export class Engine {
     this.skb.ctp = this.ctp;
     this.trace = o.trace ?? false;
     this.tables = { 4: compileAll(o.rules4), 6: compileAll(o.rules6) };
+    for (const rs of [o.rules4, o.rules6]) {
+      for (const t of rs.tables.values()) {
+        for (const c of t.chains.values()) {
+          for (const r of c.rules) {
+            for (const m of r.matches) m.ext.load?.(this.net, m.data);
+            if (r.target.kind === 'ext') r.target.ext.load?.(this.net, r.target.data);
+          }
+        }
+      }
+    }
     this.nat = o.nat ?? natHook;
     for (const fam of [4, 6] as const) {
       for (const h of Object.keys(HOOK_ORDER) as HookName[]) {

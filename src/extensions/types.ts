@@ -4,6 +4,7 @@
  * checkentry. One file per extension implements it; registry.ts lists them.
  */
 import type { Skb } from '../engine/skb';
+import type { NetContext } from '../engine/net';
 import type { Family, HookName, IpHeaderMatch, TableName } from '../rules/model';
 
 export type ArgKind = 'none' | 'required' | 'optional';
@@ -79,6 +80,12 @@ interface ExtensionBase<D> {
    * the kernel's refusal) or null when the rule may sit there.
    */
   check?(data: D, ctx: CheckContext): string | null;
+  /**
+   * Called when a ruleset holding this rule is loaded into an engine, as the
+   * kernel runs checkentry when a table is replaced: state that must exist
+   * before the first packet (xt_recent's /proc entry, a hashlimit table) is made here.
+   */
+  load?(net: NetContext, data: D): void;
   /** Hooks this extension may be used from (xt_match.hooks); undefined = all. */
   hooks?: readonly HookName[];
   /** Tables this extension may be used in (xt_match.table); undefined = all. */

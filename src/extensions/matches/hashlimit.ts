@@ -615,6 +615,7 @@ export function hashlimitMatch(skb: Skb, d: HashlimitInfo): boolean {
 }
 
 export const hashlimit = defineMatch<HashlimitInfo>({
+  load: (net, d) => { hashlimitRegister(net, d); },
   kind: 'match',
   name: 'hashlimit',
   revision: 3,

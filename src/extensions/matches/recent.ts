@@ -314,6 +314,7 @@ function parseV6Strict(s: string): Uint8Array | undefined {
 }
 
 export const recent = defineMatch<RecentInfo>({
+  load: (net, d) => { recentRegister(net, d); },
   kind: 'match',
   name: 'recent',
   revision: 1,
