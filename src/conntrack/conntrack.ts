@@ -8,6 +8,15 @@ import { CtTable } from './table';
 import { defaultTimeouts, type Timeouts } from './timeouts';
 import { newTuple, tupleFromPacket, tupleFromInner, invertTuple, type Tuple } from './tuple';
 import { tcpPacket, TCP_ACCEPT, TCP_REPEAT, TCP_DROP, type TcpHost } from './tcp';
+import { CtExt } from './ext';
+import { ExpectTable } from './expect';
+import { seqOffsetOf } from './seqadj';
+
+/**
+ * An expectation's expectfn (exp->expectfn, e.g. NAT's nf_nat_follow_master), called by init_conntrack for
+ * the new entry `child` created by expectation slot `exp` (whose data is still readable).
+ */
+export type ExpectFn = (child: number, exp: number) => void;
 
 /** Milliseconds clock, injected so that the engine (and tests) decide what time it is. */
 export interface Clock { now(): number }
@@ -27,6 +36,8 @@ export interface ConntrackOptions {
   tcpBeLiberal?: boolean;
   tcpIgnoreInvalidRst?: boolean;
   tcpMaxRetrans?: number;
+  /** nf_ct_expect_max (default: nf_conntrack_buckets / 256 * 4, as nf_conntrack_expect_init derives it). */
+  expectMax?: number;
 }
 
 /** NF_CT_EVICTION_RANGE: how many buckets early_drop() looks at. */
@@ -51,7 +62,14 @@ export class Conntrack implements TcpHost {
   tcpMaxRetrans: number;
 
   /** Statistics as in /proc/net/stat/nf_conntrack (the ones this model can produce). */
-  readonly stats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0 };
+  readonly stats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, expectNew: 0 };
+
+  /** Per-entry helper, master and sequence-adjustment data (ext.ts). */
+  readonly ext = new CtExt();
+  /** The expectation table (expect.ts). */
+  readonly expect: ExpectTable;
+  /** expectfn callbacks by id (Expectation.fn); registered by whoever creates such expectations (NAT). */
+  readonly expectFns: (ExpectFn | undefined)[] = [];
 
   private readonly t = newTuple();
   private readonly r = newTuple();
@@ -66,6 +84,8 @@ export class Conntrack implements TcpHost {
     this.max = o.max ?? 262144;
     this.timeouts = o.timeouts ?? defaultTimeouts();
     this.tab = new CtTable(o.buckets ?? 262144, o.seed ?? 0, o.initialCapacity ?? 1024);
+    this.expect = new ExpectTable(o.buckets ?? 262144, o.expectMax);
+    this.ext.fit(this.tab.capacity);
     this.tcpLoose = o.tcpLoose ?? true;
     this.tcpBeLiberal = o.tcpBeLiberal ?? false;
     this.tcpIgnoreInvalidRst = o.tcpIgnoreInvalidRst ?? false;
@@ -104,6 +124,7 @@ export class Conntrack implements TcpHost {
     if (!tab.isUsed(e) || (tab.status[e] & C.IPS_DYING)) return false;
     if (tab.status[e] & C.IPS_CONFIRMED) tab.unlink(e, this.s);
     tab.status[e] |= C.IPS_DYING;
+    this.expect.removeMaster(e, this.ext); // clean_from_lists(): nf_ct_remove_expectations()
     if (this.deferredCount < this.deferred.length) this.deferred[this.deferredCount++] = e;
     else this.release(e);
     return true;
@@ -111,7 +132,9 @@ export class Conntrack implements TcpHost {
 
   /** Frees a dying or unconfirmed entry's slot. */
   private release(e: number): void {
-    if (this.tab.isUsed(e)) this.tab.free(e);
+    if (!this.tab.isUsed(e)) return;
+    this.expect.removeMaster(e, this.ext);
+    this.tab.free(e);
   }
 
   private releaseDeferred(): void {
@@ -123,6 +146,7 @@ export class Conntrack implements TcpHost {
   private destroy(e: number): void {
     const tab = this.tab;
     if (tab.status[e] & C.IPS_CONFIRMED && !(tab.status[e] & C.IPS_DYING)) tab.unlink(e, this.s);
+    this.expect.removeMaster(e, this.ext);
     tab.free(e);
   }
 
@@ -209,6 +233,12 @@ export class Conntrack implements TcpHost {
     if (p.ct >= 0 || p.ctinfo === C.IP_CT_UNTRACKED) return C.NF_ACCEPT;
     p.ctinfo = C.IP_CT_NONE;
 
+    // nf_conntrack_proto_icmpv6.c: MLD and neighbour discovery (130-136, 143) are never tracked.
+    if (p.protocol === C.IPPROTO_ICMPV6 && p.l3proto === C.NFPROTO_IPV6 && !p.l4Malformed && !p.noTuple &&
+        ((p.icmpType >= 130 && p.icmpType <= 136) || p.icmpType === 143)) {
+      p.ctinfo = C.IP_CT_UNTRACKED;
+      return C.NF_ACCEPT;
+    }
     if (p.protocol === C.IPPROTO_ICMP || p.protocol === C.IPPROTO_ICMPV6) {
       const r = this.icmpError(p);
       if (r <= 0) { this.stats.invalid++; return C.NF_ACCEPT; } // malformed, or an error about nothing known
@@ -263,6 +293,25 @@ export class Conntrack implements TcpHost {
       if (!this.earlyDrop(this.tab.bucketOf(t))) return -2;
     }
     const e = this.tab.alloc(t, this.r);
+    const ext = this.ext;
+    if (ext.capacity < this.tab.capacity) ext.fit(this.tab.capacity);
+    ext.reset(e);
+    // Welcome, expected connection: RELATED to its master, with the master's helper and mark.
+    if (this.expect.count > 0) {
+      const x = this.expect.find(t, this.tab.status, ext, this.clock.now());
+      if (x >= 0) {
+        const m = this.expect.master[x];
+        this.tab.status[e] |= C.IPS_EXPECTED;
+        ext.master[e] = m;
+        ext.masterGen[e] = ext.gen[m];
+        ext.helper[e] = this.expect.helper[x];
+        this.tab.mark[e] = this.tab.mark[m];
+        this.stats.expectNew++;
+        this.expect.take(x, ext);
+        const fn = this.expect.fn[x];
+        if (fn !== 0) this.expectFns[fn]?.(e, x);
+      }
+    }
     return e;
   }
 
@@ -396,6 +445,7 @@ export class Conntrack implements TcpHost {
   /** Removes every expired confirmed entry (the kernel's gc_worker); returns how many. */
   gc(): number {
     const tab = this.tab;
+    this.expect.purge(this.clock.now(), this.ext);
     let n = 0;
     for (let e = 0; e < tab.capacity; e++) {
       if (tab.isUsed(e) && !(tab.status[e] & C.IPS_DYING) && this.isExpired(e)) {
@@ -452,6 +502,18 @@ export class Conntrack implements TcpHost {
   setMark(e: number, v: number): void { this.tab.mark[e] = v >>> 0; }
   l3proto(e: number): number { return this.tab.l3[e]; }
   protocol(e: number): number { return this.tab.l4[e]; }
+  /** Helper id of an entry (ext.ts HELPER_*), and its assignment (__nf_ct_try_assign_helper). */
+  helper(e: number): number { return this.ext.helper[e]; }
+  setHelper(e: number, id: number): void { this.ext.helper[e] = id; }
+  /** ct->master of an expected connection, -1 if none (or if the master's slot was reused since). */
+  master(e: number): number {
+    const m = this.ext.master[e];
+    return m >= 0 && this.tab.isUsed(m) && this.ext.gen[m] === this.ext.masterGen[e] ? m : -1;
+  }
+  /** nf_ct_seq_offset(): NAT's sequence offset of direction dir at sequence number seq (0 without one). */
+  seqOffset(e: number, dir: number, seq: number): number {
+    return this.tab.status[e] & C.IPS_SEQ_ADJUST ? seqOffsetOf(this.ext, e, dir, seq) : 0;
+  }
   /** Copies the tuple of direction dir into a caller-owned tuple (see tuple.ts for the layout). */
   tuple(e: number, dir: number, out: Tuple): void { this.tab.getTuple(e, dir, out); }
 

@@ -27,6 +27,8 @@ export interface TcpHost {
   /** Remaining lifetime in ms of a confirmed entry (nf_ct_expires). */
   expires(e: number): number;
   kill(e: number): boolean;
+  /** nf_ct_seq_offset(): NAT's sequence offset of direction dir at seq (0 when no helper changed lengths). */
+  seqOffset(e: number, dir: number, seq: number): number;
 }
 
 // enum tcp_bit_set
@@ -145,7 +147,11 @@ function inWindow(h: TcpHost, e: number, dir: number, index: number, p: CtPacket
   if (t8[b8 + T8_FLAGS + r] & C.IP_CT_TCP_FLAG_SACK_PERM) {
     for (let i = 0; i < p.sackCount; i++) if (after(p.sackEdges[i], sack)) sack = p.sackEdges[i];
   }
-  // (NAT sequence adjustment, nf_ct_seq_offset, is zero: no helper mangles payloads here.)
+  // Take NAT sequence number mangling into account: the ACK is in the numbering the receiver's packets
+  // have after a helper changed their length (nf_ct_seq_offset of the other direction).
+  const receiverOffset = h.seqOffset(e, r, (ack - 1) >>> 0);
+  ack = (ack - receiverOffset) >>> 0;
+  sack = (sack - receiverOffset) >>> 0;
 
   if (t32[b32 + T32_MAXWIN + s] === 0) {
     if (syn) {

@@ -13,7 +13,7 @@
  * works in one preallocated buffer and one reused Skb.
  */
 import { Conntrack } from '../conntrack/conntrack';
-import { IP_CT_UNTRACKED, NF_ACCEPT as CT_ACCEPT } from '../conntrack/constants';
+import { IP_CT_IS_REPLY, IP_CT_RELATED, IP_CT_RELATED_REPLY, IP_CT_UNTRACKED, NF_ACCEPT as CT_ACCEPT } from '../conntrack/constants';
 import { CtPacket } from '../conntrack/packet';
 import { findListener } from '../host/listeners';
 import { ifaceByName, type Host, type Route } from '../host/model';
@@ -340,7 +340,9 @@ export class Engine {
       const st = steps[i];
       const step = st.step;
       if (st.kind === STEP_CT) {
-        if (skb.ctinfo === IP_CT_UNTRACKED) continue;
+        // nf_conntrack_in leaves a packet alone that already has an entry (looped back, or a
+        // REJECT answer attached to the connection it answers) or is untracked.
+        if (skb.ctinfo === IP_CT_UNTRACKED || skb.ct >= 0) continue;
         fillCtPacket(skb.view, this.ctp, hook === 'PREROUTING' && this.ctChecksum);
         const v = this.net.conntrack.in(this.ctp);
         skb.ct = this.ctp.ct;
@@ -396,6 +398,10 @@ export class Engine {
     const route = this.fib(v.dstOff);
     if (v.family === 4 && !this.rpFilterOk()) { res.reason = 'rp_filter: reverse path check failed'; return this.abandon(res); }
     if (route && (route.type === 'local' || route.type === 'broadcast')) return this.input(res);
+    // Multicast: IPv6 link groups (all-nodes, solicited-node: neighbour discovery) and IPv4's
+    // all-hosts group are joined by every device and delivered locally (ip6_mc_input,
+    // ip_route_input_mc). Other groups, and multicast routing, are not modelled.
+    if (this.isJoinedMulticast()) return this.input(res);
     if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
       res.reason = route ? `route: ${route.type}` : 'route: no route to destination';
       if (this.forwarding() && route?.type !== 'blackhole') this.icmpUnreachable(route ? route.type : 'unreachable');
@@ -403,6 +409,12 @@ export class Engine {
     }
     if (!this.forwarding()) { res.reason = `forwarding disabled on ${skb.indev}`; return this.abandon(res); }
     return this.forward(res);
+  }
+
+  private isJoinedMulticast(): boolean {
+    const v = this.skb.view, b = v.buf, d = v.dstOff;
+    if (v.family === 6) return b[d] === 0xff && (b[d + 1] & 0x0f) <= 2;
+    return b[d] === 224 && b[d + 1] === 0 && b[d + 2] === 0 && b[d + 3] === 1;
   }
 
   private forwarding(): boolean {
@@ -540,11 +552,16 @@ export class Engine {
       const sub: PacketResult = { fate: 'dropped', reason: '', outdev: '', ctinfo: -1, steps: [], emitted };
       this.result = sub;
       this.buf.set(bytes.subarray(0, Math.min(bytes.length, MAX_PACKET)));
-      if (!this.skb.view.parse(this.buf, 0, bytes.length) && this.skb.view.l3Ok()) {
+      this.skb.view.parse(this.buf, 0, bytes.length);
+      if (this.skb.view.l3Ok()) {
         this.resetSkb('', '', true);
-        this.localOut(sub, origin);
-      } else if (this.skb.view.l3Ok()) {
-        this.resetSkb('', '', true);
+        // nf_send_reset/nf_send_unreach attach the answered packet's entry (nf_ct_attach):
+        // RELATED in the opposite direction, so the answer skips conntrack.
+        if (origin === 'reject' && savedSkb.ct >= 0) {
+          const reply = savedSkb.ctinfo >= IP_CT_IS_REPLY;
+          this.skb.ct = this.ctp.ct = savedSkb.ct;
+          this.skb.ctinfo = this.ctp.ctinfo = reply ? IP_CT_RELATED : IP_CT_RELATED_REPLY;
+        }
         this.localOut(sub, origin);
       }
       if (this.trace) saved.steps.push(...sub.steps.map((s) => ({ ...s, table: s.table })));
