@@ -24,6 +24,7 @@ import type { HookName, Ruleset, TableName } from '../rules/model';
 import { ipv4DecTtl } from '../wire/ipv4';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, WireError } from '../wire/packet';
 import { natHook } from '../nat/core';
+import { ftpHelperHook } from '../nat/ftp';
 import { natMasqueradeAddrEvent, natMasqueradeDeviceEvent } from '../nat/masquerade';
 import { delAddr, setLinkUp } from '../host/link';
 import { ctBindTemplate, ctForgetEntry } from '../extensions/targets/CT';
@@ -355,6 +356,8 @@ export class Engine {
       }
       if (st.kind === STEP_CONFIRM) {
         if (skb.ct >= 0) {
+          // Helpers (FTP) and NAT sequence adjustment run at the confirm priority (nf_confirm).
+          if (ftpHelperHook(skb) !== NF_ACCEPT) { res.reason = 'conntrack helper (ftp): dropped'; return NF_DROP; }
           const v = this.net.conntrack.confirm(this.ctp);
           if (v !== CT_ACCEPT) { res.reason = 'conntrack: confirm failed (clash)'; return NF_DROP; }
         }
