@@ -71,9 +71,14 @@ test('a saved table loads back identical: same listing, and later packets still 
   e.receive('eth1', tcp('198.51.100.20', '192.168.0.10', 443, 40000, TCP_SYN | TCP_ACK, 5000, 1001));
   for (let i = 0; i < 50; i++) e.receive('eth0', tcp('192.168.0.10', '198.51.100.20', 30000 + i, 80, TCP_SYN, i, 0));
   const before = runConntrack(['-L'], ct).stdout;
+  let first = -1;
+  ct.forEach((x) => { if (first < 0) first = x; });
+  ct.setHelper(first, 1); // per-entry extensions (helper, master, seqadj) travel too
   const ct2 = new Conntrack({ clock });
   loadConntrack(ct2, saveConntrack(ct));
   assert.equal(runConntrack(['-L'], ct2).stdout, before);
+  assert.equal(ct2.helper(first), 1);
+  assert.equal(ct2.expect.count, ct.expect.count);
   // The third packet of the handshake, through an engine using the loaded table, makes it ESTABLISHED.
   const e2 = new Engine({ host: e.host, rules4: newRuleset(4), rules6: newRuleset(6), clock, conntrack: ct2 });
   e2.receive('eth0', tcp('192.168.0.10', '198.51.100.20', 40000, 443, TCP_ACK, 1001, 5001));
