@@ -23,6 +23,8 @@ interface CompiledRule {
   smsk4: number;
   dst4: number;
   dmsk4: number;
+  invSrc: boolean;
+  invDst: boolean;
   /** Nothing in the header part but addresses: the interface/protocol/fragment checks can be skipped. */
   addrOnly: boolean;
   matchFns: ((skb: Skb, data: unknown) => boolean)[];
@@ -77,7 +79,7 @@ export function compileTable(table: Table): CompiledTable {
       const ip = rule.ip;
       const u32 = (a: Uint8Array): number => (a.length === 4 ? ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0 : 0);
       const cr: CompiledRule = {
-        rule, src4: u32(ip.src), smsk4: u32(ip.smsk), dst4: u32(ip.dst), dmsk4: u32(ip.dmsk),
+        rule, src4: u32(ip.src), smsk4: u32(ip.smsk), dst4: u32(ip.dst), dmsk4: u32(ip.dmsk), invSrc: ip.invSrc, invDst: ip.invDst,
         addrOnly: ip.iniface === '' && ip.outiface === '' && ip.proto === 0 && !ip.invProto && !ip.frag,
         matchFns, matchData, kind: TKind.None, verdict: 0, jumpTo: -1, targetFn: undefined, targetData: undefined,
       };
@@ -141,8 +143,7 @@ export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace
     const cr = rules[ri];
     if (v4) {
       // The IPv4 address test inline on 32-bit numbers (ip_packet_match's first lines).
-      const ip = cr.rule.ip;
-      if ((((saddr & cr.smsk4) >>> 0) === cr.src4) === ip.invSrc || (((daddr & cr.dmsk4) >>> 0) === cr.dst4) === ip.invDst) { ri++; continue; }
+      if ((((saddr & cr.smsk4) >>> 0) === cr.src4) === cr.invSrc || (((daddr & cr.dmsk4) >>> 0) === cr.dst4) === cr.invDst) { ri++; continue; }
     }
     if (!ruleMatches(cr, skb, v4)) {
       if (skb.hotdrop) return finish(out, NF_DROP, chain.chain.name, ri + 1);
