@@ -12,6 +12,7 @@ import { loadHost, storeHost } from '../host/store';
 import { runIp, runListen, runSysctl } from './host-commands';
 import { runConntrack } from './conntrack';
 import { runInit } from './init';
+import { runReplay } from './replay';
 import { loadClock, loadConntrackState, storeConntrackState } from '../state/conntrack-store';
 import { parseRestoreArgs, runIptables, runRestore, runSave, type ProgResult } from './iptables';
 
@@ -19,7 +20,7 @@ const HOST_PROGS: Record<string, typeof runIp> = { ip: runIp, sysctl: runSysctl,
 
 /** netsieve's own commands that drive the engine or write whole state directories. */
 type EngineProg = (argv: string[], dir: string, io: { stdout: (s: string) => void; stderr: (s: string) => void; isTTY: boolean }) => Promise<number>;
-const ENGINE_PROGS: Record<string, EngineProg> = { init: runInit };
+const ENGINE_PROGS: Record<string, EngineProg> = { init: runInit, replay: runReplay };
 
 const FAMILY_PROGS: Record<string, { family: Family; kind: 'iptables' | 'save' | 'restore' }> = {
   iptables: { family: 4, kind: 'iptables' },
@@ -111,8 +112,9 @@ export async function main(argv: string[]): Promise<number> {
   if (rest.length > 0 && FAMILY_PROGS[rest[0]]) return runFamilyProgram(rest[0], rest.slice(1), dir);
   const engineProg = rest.length > 0 ? ENGINE_PROGS[rest[0]] : undefined;
   if (engineProg) {
+    // Progress bars go to stderr, so that is the terminal that matters.
     return engineProg(rest.slice(1), dir, {
-      stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), isTTY: process.stdout.isTTY === true,
+      stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true,
     });
   }
   if (rest[0] === 'conntrack') {
@@ -155,6 +157,7 @@ export async function main(argv: string[]): Promise<number> {
   program.command('ip').description('iproute2 ip link|addr|route on the host model in the state directory').allowUnknownOption().helpOption(false);
   program.command('sysctl').description('procps sysctl on the host model (-a, -w NAME=VALUE, -n)').allowUnknownOption().helpOption(false);
   program.command('init').description('write a ready state dir: init router --lan IF --wan IF [--lan-net NET] [--forward tcp/80=ADDR] | init standalone --trusted IF --untrusted IF').allowUnknownOption().helpOption(false);
+  program.command('replay').description('play pcap/pcapng captures through the host: --in IFACE=FILE ... [--local FILE] --out-dir OUT').allowUnknownOption().helpOption(false);
   program.command('conntrack').description('conntrack-tools conntrack -L [-o extended] [-f ipv4|ipv6], -F, -C, -D on the saved table').allowUnknownOption().helpOption(false);
   program.command('listen').description('declare local listening sockets: listen tcp|udp ADDR:PORT, listen -d ..., listen').allowUnknownOption().helpOption(false);
   try {
