@@ -307,7 +307,7 @@ function replayMerged(o: ReplayOptions, dir: string, io: CliIo, c: ReplayCtx): n
           res = engine.receive(label, r.buf.subarray(r.off, r.off + r.caplen), { ethernet: true });
         } else res = engine.receive(label, r.buf.subarray(loc.ip, r.off + r.caplen));
         fates[res.fate] = (fates[res.fate] ?? 0) + 1;
-        if (res.fate === 'dropped' || res.fate === 'queued') drop(r, loc.ip, label, res.reason);
+        if (res.fate === 'dropped') drop(r, loc.ip, label, res.reason);
       }
       flushLog();
       if (progress && (packets & 4095) === 0) {

@@ -230,3 +230,37 @@ test('loading a ruleset creates the state its rules need before any packet (xt_r
   e.receive('eth0', tcp('192.168.0.10', '192.168.0.1', 40000, 23, TCP_SYN));
   assert.match(recentProcRead(e.net, 'SCAN') ?? '', /^src=192\.168\.0\.10 ttl: 64 /);
 });
+
+test('fragments are held until the datagram is complete, tracked as one packet, and sent on as they came', () => {
+  const rs = rules([['-P', 'FORWARD', 'DROP'], ['-A', 'FORWARD', '-p', 'udp', '--dport', '53', '-j', 'ACCEPT']]);
+  const e = new Engine({ host: router(true), rules4: rs, rules6: newRuleset(6) });
+  // A 1028-byte UDP datagram to port 53, cut into two fragments (the port is only in the first).
+  const whole = new Uint8Array(1028);
+  const n = buildUdp4(whole, 0, { tos: 0, id: 77, fragWord: 0, ttl: 64, protocol: 17, saddr: n4('192.168.0.10'), daddr: n4('8.8.8.8'), options: null }, 5353, 53, { data: new Uint8Array(1000).fill(7), off: 0, len: 1000 });
+  const frag = (from: number, to: number, more: boolean): Uint8Array => {
+    const b = new Uint8Array(20 + to - from);
+    b.set(whole.subarray(0, 20));
+    b.set(whole.subarray(20 + from, 20 + to), 20);
+    b[2] = b.length >> 8; b[3] = b.length & 0xff;
+    const fw = (more ? 0x2000 : 0) | (from >> 3);
+    b[6] = fw >> 8; b[7] = fw & 0xff;
+    b[10] = 0; b[11] = 0;
+    let s = 0;
+    for (let i = 0; i < 20; i += 2) s += (b[i] << 8) | b[i + 1];
+    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+    const c = ~s & 0xffff;
+    b[10] = c >> 8; b[11] = c & 0xff;
+    return b;
+  };
+  assert.equal(n, 1028);
+  const second = e.receive('eth0', frag(504, 1008, false));
+  assert.equal(second.fate, 'held');
+  const first = e.receive('eth0', frag(0, 504, true));
+  assert.equal(first.fate, 'forwarded', first.reason);
+  assert.equal(first.emitted.length, 2);
+  assert.deepEqual(first.emitted.map((x) => x.bytes.length), [524, 524]);
+  const p1 = parse(first.emitted[0].bytes);
+  assert.equal(p1.ttl, 63);
+  assert.ok(p1.ipv4ChecksumOk());
+  assert.equal(runConntrack(['-C'], e.net.conntrack).stdout, '1\n');
+});

@@ -22,7 +22,7 @@ import { routeOutput, RouteResult } from '../host/route';
 import { effectiveRpFilter, readSysctl } from '../host/sysctl';
 import type { HookName, Ruleset, TableName } from '../rules/model';
 import { ipv4DecTtl } from '../wire/ipv4';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, WireError } from '../wire/packet';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, PacketView, WireError } from '../wire/packet';
 import { natHook } from '../nat/core';
 import { ftpHelperHook } from '../nat/ftp';
 import { natMasqueradeAddrEvent, natMasqueradeDeviceEvent } from '../nat/masquerade';
@@ -31,6 +31,8 @@ import { ctBindTemplate, ctForgetEntry } from '../extensions/targets/CT';
 import { nfqueueBypass } from '../extensions/targets/NFQUEUE';
 import { logLine, NF_LOG_IPOPT, NF_LOG_TCPOPT, NF_LOG_TCPSEQ, NF_LOG_UID } from '../extensions/targets/logline';
 import { fillCtPacket } from './ctfill';
+import { Defrag, DEFRAG_DROPPED, DEFRAG_HELD, DEFRAG_WHOLE, FragInfo } from './defrag';
+import { forwardExceedsMtu, Fragmenter } from './fragment';
 import { sendIcmpError, stackAnswer } from './localstack';
 import { Random, type Clock, type Emitted, type NetContext } from './net';
 import { Skb } from './skb';
@@ -63,7 +65,7 @@ export interface HookStep {
 
 export interface PacketResult {
   /** What happened to the packet. */
-  fate: 'forwarded' | 'delivered' | 'sent' | 'dropped' | 'queued';
+  fate: 'forwarded' | 'delivered' | 'sent' | 'dropped' | 'held';
   /** Why it was dropped, or where it went. */
   reason: string;
   /** Out interface for forwarded/sent packets. */
@@ -129,6 +131,17 @@ export class Engine {
   private readonly fwd6: boolean;
   private readonly ctChecksum: boolean;
   private readonly scratch = new Uint8Array(16);
+  /** IP reassembly before conntrack (nf_defrag, priority -400) and fragmentation on the way out. */
+  private readonly defrag: Defrag;
+  private readonly fragOut = new Uint8Array(MAX_PACKET);
+  private fragInfo = new FragInfo();
+  private readonly fragmenter = new Fragmenter();
+  private fragDev = '';
+  private fragOrigin: Emitted['origin'] = 'forward';
+  private readonly emitFrag = (buf: Uint8Array, off: number, len: number): void => {
+    if (this.onEmit) this.onEmit(this.fragDev, buf, off, len, this.fragOrigin);
+    else this.net.emitted.push({ dev: this.fragDev, bytes: buf.slice(off, off + len), origin: this.fragOrigin });
+  };
   private readonly scratch4 = new Uint8Array(4);
   private readonly reused: PacketResult = { fate: 'dropped', reason: '', outdev: '', ctinfo: -1, steps: [], emitted: [] };
   private result!: PacketResult;
@@ -153,6 +166,7 @@ export class Engine {
       output: (bytes, origin) => this.generated(bytes, origin),
     };
     this.skb.net = this.net;
+    this.defrag = new Defrag(clock);
     // State kept per entry outside the table (CT templates) must not outlive the entry's slot.
     conntrack.tab.onFree = (e) => ctForgetEntry(this.net, e);
     this.skb.ctp = this.ctp;
@@ -276,6 +290,7 @@ export class Engine {
     if (!skb.view.l3Ok() || err === WireError.NOT_IP) return this.drop(res, `ip_rcv: malformed packet (${WireError[err]})`);
     if (skb.view.family === 4 && !skb.view.ipv4ChecksumOk()) return this.drop(res, 'ip_rcv: bad IPv4 header checksum');
     this.resetSkb(dev, '', false);
+    if (!this.gather(res, dev)) return res;
     return this.prerouting(res);
   }
 
@@ -289,6 +304,7 @@ export class Engine {
     this.resetSkb('', '', true);
     this.skb.uid = opts.uid ?? 0;
     this.skb.gid = opts.gid ?? 0;
+    if (!this.gather(res, '')) return res;
     return this.localOut(res, 'output');
   }
 
@@ -317,6 +333,41 @@ export class Engine {
     const c = this.net.clock;
     if (c instanceof ManualClock) c.t += ms;
     else throw new Error('advance() needs the engine\'s own clock');
+    this.expireFragments();
+  }
+
+  /**
+   * Fragments are gathered before the hooks, as nf_defrag does; false when
+   * this one is held (incomplete datagram) or dropped. A completed datagram
+   * replaces the packet, and fragInfo keeps its fragment sizes.
+   */
+  private gather(res: PacketResult, indev: string): boolean {
+    const v = this.skb.view;
+    if (!v.isFragment) { if (this.fragInfo.fragMax) this.fragInfo.reset(); return true; }
+    const g = this.defrag.gather(v, indev, this.fragOut, this.fragInfo);
+    if (g === DEFRAG_WHOLE) return true;
+    if (g === DEFRAG_HELD) { res.fate = 'held'; res.reason = 'defrag: fragment held until its datagram is complete'; return false; }
+    if (g === DEFRAG_DROPPED) { this.drop(res, `defrag: ${this.defrag.reason}`); return false; }
+    this.buf.set(this.fragOut.subarray(0, g));
+    v.parse(this.buf, 0, g);
+    return true;
+  }
+
+  /** Reassembly timeouts: queues that expired are dropped, with ICMP time exceeded where Linux sends it. */
+  private expireFragments(): void {
+    for (const ev of this.defrag.expire()) {
+      if (!ev.head || ev.icmp === 'never') continue;
+      const hv = new PacketView();
+      hv.parse(ev.head, 0, ev.head.length);
+      if (!hv.l3Ok()) continue;
+      if (ev.icmp === 'if-local') {
+        const r = lookupFib(this.host, ev.family, hv.buf.subarray(hv.dstOff, hv.dstOff + hv.addrLen));
+        if (!r || r.type !== 'local') continue;
+      }
+      this.net.emitted = [];
+      if (ev.family === 4) sendIcmpError(this.net, hv, 11, 1, 0);
+      else sendIcmpError(this.net, hv, 3, 1, 0);
+    }
   }
 
   private resetSkb(indev: string, outdev: string, local: boolean): void {
@@ -472,7 +523,7 @@ export class Engine {
     }
     const mtu = this.devs.get(out)?.mtu ?? 1500;
     const len = v.ipEnd - v.l3;
-    if (len > mtu && (v.family === 6 || v.dontFragment)) {
+    if (forwardExceedsMtu(v, mtu, this.fragInfo.fragMax ? this.fragInfo : null)) {
       if (v.family === 4) sendIcmpError(this.net, v, 3, 4, mtu);
       else sendIcmpError(this.net, v, 2, 0, mtu);
       res.reason = `ip_forward: packet of ${len} bytes exceeds the MTU ${mtu} of ${out}`;
@@ -514,7 +565,25 @@ export class Engine {
     }
     res.fate = origin === 'forward' ? 'forwarded' : 'sent';
     res.reason = `out ${skb.outdev}`;
-    this.emitCopy(skb.outdev, origin);
+    const v = skb.view;
+    const mtu = this.devs.get(skb.outdev)?.mtu ?? 1500;
+    if (this.fragInfo.fragMax === 0 && v.ipEnd - v.l3 <= mtu) {
+      this.emitCopy(skb.outdev, origin);
+      return res;
+    }
+    // ip_fragment / ip6_fragment: too long for the device, or a reassembled datagram sent on as fragments.
+    this.fragDev = skb.outdev;
+    this.fragOrigin = origin;
+    const f = this.fragmenter.fragment(v, mtu, this.fragInfo.fragMax ? this.fragInfo : null, this.net.random.u32(), this.emitFrag, !skb.local);
+    if (f === 'too-big') {
+      if (v.family === 4) sendIcmpError(this.net, v, 3, 4, this.fragmenter.icmpMtu);
+      else sendIcmpError(this.net, v, 2, 0, this.fragmenter.icmpMtu);
+      res.fate = 'dropped';
+      res.reason = `fragmentation: ${v.ipEnd - v.l3} bytes do not fit the MTU ${mtu} of ${skb.outdev}`;
+    } else if (f === 'dropped') {
+      res.fate = 'dropped';
+      res.reason = 'fragmentation failed';
+    }
     return res;
   }
 
@@ -550,6 +619,8 @@ export class Engine {
     const savedSkb = { indev: this.skb.indev, outdev: this.skb.outdev, hook: this.skb.hook, table: this.skb.table, ct: this.skb.ct, ctinfo: this.skb.ctinfo, mark: this.skb.mark, local: this.skb.local };
     const savedCt = { ct: this.ctp.ct, ctinfo: this.ctp.ctinfo };
     const emitted = this.net.emitted;
+    const savedFrag = this.fragInfo;
+    this.fragInfo = new FragInfo();
     this.depth++;
     try {
       const sub: PacketResult = { fate: 'dropped', reason: '', outdev: '', ctinfo: -1, steps: [], emitted };
@@ -570,6 +641,7 @@ export class Engine {
       if (this.trace) saved.steps.push(...sub.steps.map((s) => ({ ...s, table: s.table })));
     } finally {
       this.depth--;
+      this.fragInfo = savedFrag;
       this.result = saved;
       this.net.emitted = emitted;
       this.buf.set(savedBuf);
