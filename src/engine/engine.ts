@@ -616,7 +616,10 @@ export class Engine {
     if (this.depth > 2) return;
     const saved = this.result;
     const savedBuf = this.buf.slice(0, this.skb.view.ipEnd);
-    const savedSkb = { indev: this.skb.indev, outdev: this.skb.outdev, hook: this.skb.hook, table: this.skb.table, ct: this.skb.ct, ctinfo: this.skb.ctinfo, mark: this.skb.mark, local: this.skb.local };
+    const savedSkb = {
+      indev: this.skb.indev, outdev: this.skb.outdev, hook: this.skb.hook, table: this.skb.table, ct: this.skb.ct, ctinfo: this.skb.ctinfo,
+      mark: this.skb.mark, local: this.skb.local, nftrace: this.skb.nftrace, uid: this.skb.uid, gid: this.skb.gid, hotdrop: this.skb.hotdrop,
+    };
     const savedCt = { ct: this.ctp.ct, ctinfo: this.ctp.ctinfo };
     const emitted = this.net.emitted;
     const savedFrag = this.fragInfo;
