@@ -264,3 +264,18 @@ test('fragments are held until the datagram is complete, tracked as one packet, 
   assert.ok(p1.ipv4ChecksumOk());
   assert.equal(runConntrack(['-C'], e.net.conntrack).stdout, '1\n');
 });
+
+// Checked on the kernel (two namespaces, scapy): ten UDP datagrams to a closed port at once get six
+// port unreachables, and one more 1.2 s later gets its answer (icmp_ratelimit 1000 ms, burst 6).
+test('ICMP errors are rate limited per destination: a burst of six, then one per second', () => {
+  const e = new Engine({ host: router(false), rules4: rules([]), rules6: newRuleset(6) });
+  let answers = 0;
+  for (let i = 0; i < 10; i++) answers += e.receive('eth0', udp('192.168.0.10', '192.168.0.1', 9999)).emitted.length;
+  assert.equal(answers, 6);
+  e.advance(1200);
+  assert.equal(e.receive('eth0', udp('192.168.0.10', '192.168.0.1', 9999)).emitted.length, 1);
+  assert.equal(e.receive('eth0', udp('192.168.0.10', '192.168.0.1', 9999)).emitted.length, 0);
+  // Another destination has its own bucket; TCP RSTs are not limited.
+  assert.equal(e.receive('eth0', udp('192.168.0.11', '192.168.0.1', 9999)).emitted.length, 1);
+  for (let i = 0; i < 10; i++) assert.equal(e.receive('eth0', tcp('192.168.0.10', '192.168.0.1', 40000 + i, 23, TCP_SYN)).emitted.length, 1);
+});

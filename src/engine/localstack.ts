@@ -8,8 +8,8 @@
  *
  * Simplifications, to be checked against the kernel by the differential
  * harness: the IP ID of ICMP errors comes from the seeded random source
- * (Linux's ip_select_ident is a keyed hash), ICMP rate limits
- * (icmp_ratelimit, icmp_msgs_per_sec) are not applied.
+ * (Linux's ip_select_ident is a keyed hash). Errors are rate limited per
+ * destination (icmplimit.ts); the global icmp_msgs_per_sec limit is not.
  */
 import { routeOutput, RouteResult } from '../host/route';
 import { buildIcmp4, buildIcmp6, buildTcp4, buildTcp6 } from '../wire/build';
@@ -19,6 +19,7 @@ import type { IPv6HeaderSpec } from '../wire/ipv6';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type PacketView } from '../wire/packet';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp';
 import type { NetContext } from './net';
+import { icmpErrorAllowed } from './icmplimit';
 
 const out = new Uint8Array(1500);
 const rt = new RouteResult();
@@ -103,6 +104,7 @@ export function sendIcmpError(net: NetContext, v: PacketView, type: number, code
     // The source: the offending packet's destination when it was for us, else the route's source back.
     const r = routeOutput(net.host, 4, b.subarray(v.srcOff, v.srcOff + 4), rt);
     if (r.error || !r.src) return;
+    if (!icmpErrorAllowed(net, 4, type, code, b.subarray(v.srcOff, v.srcOff + 4), r.route?.plen ?? 32, r.type === 'local')) return;
     ip4.tos = (v.tos & 0x1e) | 0xc0; ip4.id = net.random.u32() & 0xffff; ip4.fragWord = 0; ip4.ttl = 64; ip4.options = null;
     ip4.saddr = u32(r.src, 0); ip4.daddr = u32(b, v.srcOff);
     const quote = Math.min(len, 576 - 28);
@@ -112,6 +114,7 @@ export function sendIcmpError(net: NetContext, v: PacketView, type: number, code
   } else {
     const r = routeOutput(net.host, 6, b.subarray(v.srcOff, v.srcOff + 16), rt);
     if (r.error || !r.src) return;
+    if (!icmpErrorAllowed(net, 6, type, code, b.subarray(v.srcOff, v.srcOff + 16), r.route?.plen ?? 128, r.type === 'local')) return;
     ip6.trafficClass = 0; ip6.flowLabel = 0; ip6.hopLimit = 64;
     ip6.src.set(r.src); ip6.dst.set(b.subarray(v.srcOff, v.srcOff + 16));
     const quote = Math.min(len, 1280 - 48);

@@ -31,6 +31,7 @@
  * original's conntrack entry to the RST (nf_ct_attach): the engine's output()
  * carries bytes only (see the report).
  */
+import { icmpErrorAllowed } from '../../engine/icmplimit';
 import { checksum, get16, get32, l4Checksum } from '../../wire/checksum';
 import { buildIcmp4, buildIcmp6, buildTcp4, buildTcp6, type IcmpSpec, type PayloadSpec } from '../../wire/build';
 import { IP_DF, type IPv4HeaderSpec } from '../../wire/ipv4';
@@ -235,6 +236,8 @@ export function sendUnreach4(skb: Skb, code: number): boolean {
   }
   const back = routeOutput(h, 4, ADDR4_S, RT);
   if (back.error !== null || back.src === null) return false;
+  // icmp_send's per-destination rate limit (icmpv4_xrlim_allow).
+  if (!icmpErrorAllowed(skb.net, 4, ICMP_DEST_UNREACH, code, ADDR4_S, back.route?.plen ?? 32, back.type === 'local')) return false;
   const local = isLocal(h, 4, ADDR4_D);
   IP4.saddr = local ? v.dst4() : get32(back.src, 0);
   IP4.daddr = v.src4();
@@ -267,6 +270,7 @@ export function sendUnreach6(skb: Skb, code: number): boolean {
   if (v.proto === IPPROTO_ICMPV6 && icmpv6IsError(v.buf[v.l4])) return false;
   const back = routeOutput(h, 6, ADDR_S, RT);
   if (back.error !== null || back.src === null) return false;
+  if (!icmpErrorAllowed(skb.net, 6, ICMPV6_DEST_UNREACH, code, ADDR_S, back.route?.plen ?? 128, back.type === 'local')) return false;
   const local = isLocal(h, 6, ADDR_D);
   const src = back.src;
   swapAddrs(); // ADDR_S = original destination, ADDR_D = original source
