@@ -16,6 +16,7 @@
  * summary.json at the end. Memory stays bounded whatever the capture size
  * (the conntrack table itself is bounded by nf_conntrack_max).
  */
+import { kernLogLine } from '../state/kernlog';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../engine/engine';
@@ -123,7 +124,6 @@ function snapshotCounters(rs: Ruleset): CounterRef[] {
 /** An output capture created on first use. */
 interface OutFile { name: string; writer: PcapWriter; ethernet: boolean; ifindex: number; mac: Uint8Array; }
 
-const LEVELS = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 
 /** RFC 3339 time with microseconds, as rsyslog's high-precision format writes it. */
 function isoTime(sec: number, nsec: number): string {
@@ -259,12 +259,8 @@ function replayMerged(o: ReplayOptions, dir: string, io: CliIo, c: ReplayCtx): n
     const net = engine.net;
     if (net.log.length === 0 && net.trace.length === 0) return;
     let s = '';
-    const stamp = `${isoTime(curSec, curNsec)} netsieve kernel: `;
-    for (const l of net.log) {
-      const m = /^<([0-7])>/.exec(l);
-      s += `${stamp}${m ? LEVELS[Number(m[1])] : 'warning'}: ${m ? l.slice(3) : l}\n`;
-    }
-    for (const l of net.trace) s += `${stamp}warning: ${l}\n`;
+    for (const l of net.log) s += kernLogLine(l, curSec, curNsec) + '\n';
+    for (const l of net.trace) s += kernLogLine(l, curSec, curNsec) + '\n';
     net.log.length = 0;
     net.trace.length = 0;
     fs.writeSync(kernLog, s);

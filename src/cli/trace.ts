@@ -16,7 +16,8 @@ import { LockBusy, loadRuleset, storeRuleset, withLock } from '../state/store';
 import { PacketView, WireError } from '../wire/packet';
 import { playFlow } from './trace/flow';
 import { buildPacket, resolvePacket, type Injection } from './trace/packet';
-import { appendKernLog, kernLogLine, loadRecent, saveRecent } from './trace/persist';
+import { loadRecent, saveRecent } from './trace/persist';
+import { appendKernLog, kernLogLine } from '../state/kernlog';
 import { renderKernel, renderTree, reportJson } from './trace/render';
 import { Session, type PacketReport } from './trace/session';
 import { parseTraceArgs, settle, TraceUsage, type TraceOptions } from './trace/spec';
@@ -125,7 +126,7 @@ function traceLocked(o: TraceOptions, dir: string, io: TraceIo): number {
   for (const rs of [rules4, rules6]) if (rs.tables.size > 0) storeRuleset(dir, rs);
   storeConntrackState(dir, ct, clock);
   saveRecent(dir, session.engine.net);
-  appendKernLog(dir, session.log.map((l) => kernLogLine(l.line, l.ms)));
+  appendKernLog(dir, session.log.map((l) => kernLogLine(l.line, Math.floor(l.ms / 1000), (l.ms % 1000) * 1e6)));
 
   if (o.rendering === 'kernel') io.stdout(renderKernel(reports, o.flow));
   else if (o.rendering === 'json') {

@@ -5,11 +5,9 @@
  *  - DIR/xt_recent.json: the recent match's lists, as a kernel keeps
  *    /proc/net/xt_recent/NAME for as long as a rule names the list. A list
  *    no rule names any more is gone, as in the kernel (recent_mt_destroy).
- *  - DIR/kern.log: LOG lines appended as `dmesg -x` prints them:
- *    `kern  :warn  : [  123.456789] PREFIX IN=eth0 OUT= ...`, the facility
- *    and level from printk's `<N>` marker, the time in seconds on the
- *    engine clock (the simulated host's uptime). NFLOG lines (no ulogd
- *    listens here) come with level info.
+ *
+ * LOG lines go to DIR/kern.log through src/state/kernlog.ts, in the same
+ * form replay writes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -76,20 +74,4 @@ export function loadRecent(dir: string, net: NetContext): void {
   }
 }
 
-const LEVELS = ['emerg', 'alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug'];
 
-/** One kernel log line in `dmesg -x` form at engine time `ms`. */
-export function kernLogLine(line: string, ms: number): string {
-  const m = /^<([0-7])>/.exec(line);
-  const level = m ? LEVELS[Number(m[1])] : 'info';
-  const text = m ? line.slice(m[0].length) : line;
-  const sec = Math.floor(ms / 1000);
-  const usec = Math.floor((ms - sec * 1000) * 1000);
-  return `kern  :${level.padEnd(6)}: [${String(sec).padStart(5)}.${String(usec).padStart(6, '0')}] ${text}`;
-}
-
-export function appendKernLog(dir: string, lines: string[]): void {
-  if (lines.length === 0) return;
-  fs.mkdirSync(dir, { recursive: true });
-  fs.appendFileSync(path.join(dir, 'kern.log'), lines.map((l) => l + '\n').join(''));
-}
