@@ -17,6 +17,7 @@
  * (the conntrack table itself is bounded by nf_conntrack_max).
  */
 import { kernLogLine } from '../state/kernlog';
+import { loadRecent, saveRecent } from './trace/persist';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../engine/engine';
@@ -241,6 +242,8 @@ function replayMerged(o: ReplayOptions, dir: string, io: CliIo, c: ReplayCtx): n
   };
 
   const engine = new Engine({ host, rules4: c.rules4, rules6: c.rules6, clock, conntrack: c.conntrack, seed: o.seed, onEmit });
+  // The recent lists carry over between invocations, as trace keeps them.
+  loadRecent(dir, engine.net);
   const kernLog = fs.openSync(path.join(dir, 'kern.log'), 'a');
   const dropsTmp = path.join(o.outDir, `.drops.${process.pid}.jsonl`);
   const drops = new FileSink(dropsTmp);
@@ -325,6 +328,7 @@ function replayMerged(o: ReplayOptions, dir: string, io: CliIo, c: ReplayCtx): n
 
   // Persist what the replay changed: the table and its clock, and the counters of each family that moved.
   storeConntrackState(dir, c.conntrack, clock);
+  saveRecent(dir, engine.net);
   const moved: CounterRef[] = c.counters.filter((x) => x.obj.pcnt !== x.pcnt || x.obj.bcnt !== x.bcnt);
   if (moved.some((x) => x.family === 4)) storeRuleset(dir, c.rules4);
   if (moved.some((x) => x.family === 6)) storeRuleset(dir, c.rules6);
