@@ -14,6 +14,7 @@ import { runConntrack } from './conntrack';
 import { runInit } from './init';
 import { runReplay } from './replay';
 import { runTrace } from './trace';
+import { runRecent } from './recent';
 import { loadClock, loadConntrackState, storeConntrackState } from '../state/conntrack-store';
 import { parseRestoreArgs, runIptables, runRestore, runSave, type ProgResult } from './iptables';
 
@@ -21,7 +22,7 @@ const HOST_PROGS: Record<string, typeof runIp> = { ip: runIp, sysctl: runSysctl,
 
 /** netsieve's own commands that drive the engine or write whole state directories. */
 type EngineProg = (argv: string[], dir: string, io: { stdout: (s: string) => void; stderr: (s: string) => void; isTTY: boolean }) => Promise<number>;
-const ENGINE_PROGS: Record<string, EngineProg> = { init: runInit, replay: runReplay, trace: runTrace };
+const ENGINE_PROGS: Record<string, EngineProg> = { init: runInit, replay: runReplay, trace: runTrace, recent: runRecent };
 
 const FAMILY_PROGS: Record<string, { family: Family; kind: 'iptables' | 'save' | 'restore' }> = {
   iptables: { family: 4, kind: 'iptables' },
@@ -159,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
   program.command('sysctl').description('procps sysctl on the host model (-a, -w NAME=VALUE, -n)').allowUnknownOption().helpOption(false);
   program.command('init').description('write a ready state dir: init router --lan IF --wan IF [--lan-net NET] [--forward tcp/80=ADDR] | init standalone --trusted IF --untrusted IF').allowUnknownOption().helpOption(false);
   program.command('trace').description('follow a packet (or a --flow exchange) through the host: every table, chain and rule met; --kernel TRACE lines; --json').allowUnknownOption().helpOption(false);
+  program.command('recent').description('the /proc/net/xt_recent view: recent [NAME [+ADDR|-ADDR|/]]').allowUnknownOption().helpOption(false);
   program.command('replay').description('play pcap/pcapng captures through the host: --in IFACE=FILE ... [--local FILE] --out-dir OUT').allowUnknownOption().helpOption(false);
   program.command('conntrack').description('conntrack-tools conntrack -L [-o extended] [-f ipv4|ipv6], -F, -C, -D on the saved table').allowUnknownOption().helpOption(false);
   program.command('listen').description('declare local listening sockets: listen tcp|udp ADDR:PORT, listen -d ..., listen').allowUnknownOption().helpOption(false);
