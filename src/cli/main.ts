@@ -15,6 +15,7 @@ import { runInit } from './init';
 import { runReplay } from './replay';
 import { runTrace } from './trace';
 import { runRecent } from './recent';
+import { runDemo } from './demo';
 import { loadClock, loadConntrackState, storeConntrackState } from '../state/conntrack-store';
 import { parseRestoreArgs, runIptables, runRestore, runSave, type ProgResult } from './iptables';
 
@@ -22,7 +23,7 @@ const HOST_PROGS: Record<string, typeof runIp> = { ip: runIp, sysctl: runSysctl,
 
 /** netsieve's own commands that drive the engine or write whole state directories. */
 type EngineProg = (argv: string[], dir: string, io: { stdout: (s: string) => void; stderr: (s: string) => void; isTTY: boolean }) => Promise<number>;
-const ENGINE_PROGS: Record<string, EngineProg> = { init: runInit, replay: runReplay, trace: runTrace, recent: runRecent };
+const ENGINE_PROGS: Record<string, EngineProg> = { init: runInit, replay: runReplay, trace: runTrace, recent: runRecent, demo: runDemo };
 
 const FAMILY_PROGS: Record<string, { family: Family; kind: 'iptables' | 'save' | 'restore' }> = {
   iptables: { family: 4, kind: 'iptables' },
@@ -114,9 +115,10 @@ export async function main(argv: string[]): Promise<number> {
   if (rest.length > 0 && FAMILY_PROGS[rest[0]]) return runFamilyProgram(rest[0], rest.slice(1), dir);
   const engineProg = rest.length > 0 ? ENGINE_PROGS[rest[0]] : undefined;
   if (engineProg) {
-    // Progress bars go to stderr, so that is the terminal that matters.
+    // replay draws its progress bar on stderr; the others colour what they print on stdout.
+    const tty = rest[0] === 'replay' ? process.stderr.isTTY : process.stdout.isTTY;
     return engineProg(rest.slice(1), dir, {
-      stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true,
+      stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), isTTY: tty === true,
     });
   }
   if (rest[0] === 'conntrack') {
@@ -158,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   program.command('ip').description('iproute2 ip link|addr|route on the host model in the state directory').allowUnknownOption().helpOption(false);
   program.command('sysctl').description('procps sysctl on the host model (-a, -w NAME=VALUE, -n)').allowUnknownOption().helpOption(false);
+  program.command('demo').description('the seeds\' home router in memory: a laptop browsing out through NAT, a visitor reaching a forwarded web server, a port scan, pings; traces and the conntrack table').allowUnknownOption().helpOption(false);
   program.command('init').description('write a ready state dir: init router --lan IF --wan IF [--lan-net NET] [--forward tcp/80=ADDR] | init standalone --trusted IF --untrusted IF').allowUnknownOption().helpOption(false);
   program.command('trace').description('follow a packet (or a --flow exchange) through the host: every table, chain and rule met; --kernel TRACE lines; --json').allowUnknownOption().helpOption(false);
   program.command('recent').description('the /proc/net/xt_recent view: recent [NAME [+ADDR|-ADDR|/]]').allowUnknownOption().helpOption(false);
