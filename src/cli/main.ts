@@ -16,6 +16,7 @@ import { runReplay } from './replay';
 import { runTrace } from './trace';
 import { runRecent } from './recent';
 import { runDemo } from './demo';
+import { runFwtest } from './fwtest';
 import { loadClock, loadConntrackState, storeConntrackState } from '../state/conntrack-store';
 import { parseRestoreArgs, runIptables, runRestore, runSave, type ProgResult } from './iptables';
 
@@ -23,7 +24,7 @@ const HOST_PROGS: Record<string, typeof runIp> = { ip: runIp, sysctl: runSysctl,
 
 /** netsieve's own commands that drive the engine or write whole state directories. */
 type EngineProg = (argv: string[], dir: string, io: { stdout: (s: string) => void; stderr: (s: string) => void; isTTY: boolean }) => Promise<number>;
-const ENGINE_PROGS: Record<string, EngineProg> = { init: runInit, replay: runReplay, trace: runTrace, recent: runRecent, demo: runDemo };
+const ENGINE_PROGS: Record<string, EngineProg> = { init: runInit, replay: runReplay, trace: runTrace, recent: runRecent, demo: runDemo, test: runFwtest };
 
 const FAMILY_PROGS: Record<string, { family: Family; kind: 'iptables' | 'save' | 'restore' }> = {
   iptables: { family: 4, kind: 'iptables' },
@@ -160,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   program.command('ip').description('iproute2 ip link|addr|route on the host model in the state directory').allowUnknownOption().helpOption(false);
   program.command('sysctl').description('procps sysctl on the host model (-a, -w NAME=VALUE, -n)').allowUnknownOption().helpOption(false);
+  program.command('test').description('firewall unit tests: netsieve test FILE.yaml... [--tap] [--junit FILE] [-v]').allowUnknownOption().helpOption(false);
   program.command('demo').description('the seeds\' home router in memory: a laptop browsing out through NAT, a visitor reaching a forwarded web server, a port scan, pings; traces and the conntrack table').allowUnknownOption().helpOption(false);
   program.command('init').description('write a ready state dir: init router --lan IF --wan IF [--lan-net NET] [--forward tcp/80=ADDR] | init standalone --trusted IF --untrusted IF').allowUnknownOption().helpOption(false);
   program.command('trace').description('follow a packet (or a --flow exchange) through the host: every table, chain and rule met; --kernel TRACE lines; --json').allowUnknownOption().helpOption(false);
