@@ -9,6 +9,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FileSink } from '../io/filebuf';
+import { LINKTYPE_RAW, PcapWriter } from '../io/pcap';
+import { buildTcp4 } from '../wire/build';
+import { TCP_SYN } from '../wire/tcp';
 
 const BIN = path.resolve(__dirname, '../../bin/netsieve.js');
 
@@ -48,5 +52,50 @@ test('netsieve demo runs without a state directory and shows what it claims', ()
   assert.match(r.out, /ASSURED/);
   assert.match(r.out, /192\.168\.0\.10:80/);
   assert.ok(!fs.existsSync(path.join(dir, 'untouched')));
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('replay and test through bin/netsieve.js: output files, summary, exit status, JUnit', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-e2e-'));
+  const state = path.join(dir, 'state');
+  assert.equal(ns(state, ['init', 'router', '--lan', 'eth0', '--wan', 'ppp0', '-q']).code, 0);
+  // Three raw-IP packets from the LAN: a SYN to the internet, and two to the router's closed port 23.
+  const sink = new FileSink(path.join(dir, 'lan.pcap'));
+  const w = new PcapWriter(sink, LINKTYPE_RAW);
+  const b = new Uint8Array(40);
+  const n4 = (s: string): number => s.split('.').reduce((a, x) => a * 256 + Number(x), 0);
+  const pkt = (dst: string, dport: number): void => {
+    buildTcp4(b, 0, { tos: 0, id: 1, fragWord: 0, ttl: 64, protocol: 6, saddr: n4('192.168.0.50'), daddr: n4(dst), options: null },
+      { sport: 40000 + dport, dport, seq: 1, ack: 0, flags: TCP_SYN, window: 64240, urgPtr: 0, options: null }, null);
+    w.write(1700000000, 0, b, 0, 40);
+  };
+  pkt('198.51.100.7', 443);
+  pkt('192.168.0.1', 23);
+  w.close();
+  const out = path.join(dir, 'out');
+  const r = ns(state, ['replay', '--in', `eth0=${path.join(dir, 'lan.pcap')}`, '--out-dir', out, '--no-progress']);
+  assert.equal(r.code, 0, r.err);
+  assert.ok(fs.existsSync(path.join(out, 'ppp0.pcap')));
+  const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as { packets: number; fates: Record<string, number> };
+  assert.equal(summary.packets, 2);
+  assert.equal(summary.fates.forwarded, 1);
+  // Firewall unit tests: a passing file, then a failing expectation.
+  const good = ns(dir, ['test', path.resolve(__dirname, '../../examples/home-router.yaml'), '--junit', path.join(dir, 'junit.xml')]);
+  assert.equal(good.code, 0, good.out + good.err);
+  assert.match(fs.readFileSync(path.join(dir, 'junit.xml'), 'utf8'), /<testsuite /);
+  const bad = path.join(dir, 'bad.yaml');
+  fs.writeFileSync(bad, [
+    'host:', '  - ip link set lo up', '  - ip link add eth0 type veth peer name p0', '  - ip link set eth0 up', '  - ip link set p0 up',
+    '  - ip addr add 192.168.0.1/24 dev eth0',
+    'rules:', '  iptables: |', '    -P INPUT DROP',
+    'cases:', '  - name: ssh is open (it is not)', '    packet: -i eth0 -p tcp -s 192.168.0.9 --dport 22 --syn', '    expect:', '      verdict: ACCEPT', '',
+  ].join('\n'));
+  const f = ns(dir, ['test', bad]);
+  assert.equal(f.code, 1, f.out + f.err);
+  assert.match(f.out, /✗|not ok/);
+  fs.writeFileSync(bad, 'cases:\n  - packet: -i eth0\n    expcet: {}\n');
+  const e = ns(dir, ['test', bad]);
+  assert.equal(e.code, 2);
+  assert.match(e.err, /bad\.yaml:\d+:/);
   fs.rmSync(dir, { recursive: true });
 });
