@@ -1,0 +1,89 @@
+/**
+ * A differential case and the fixed topology it runs in. The router has
+ * three links, each with one peer namespace standing for everything behind
+ * that link:
+ *
+ *   lan peer ── eth0 192.168.0.1/24 ┐
+ *   wan peer ── eth1 203.0.113.1/24 ├─ router (default via 203.0.113.254 on eth1)
+ *   dmz peer ── eth2 10.0.0.1/24    ┘
+ *
+ * Packets may only be addressed to and from the pool addresses below: the
+ * router knows those neighbours statically (netsieve has no ARP), and any
+ * other on-link address would make the kernel ARP for seconds and then send
+ * host-unreachable, which netsieve does not model.
+ */
+export interface LinkDef {
+  /** Router interface name (the same in the kernel namespace and in netsieve's host). */
+  dev: string;
+  addr: string;
+  plen: number;
+  routerMac: string;
+  peerMac: string;
+  /** On-link hosts (static neighbours of the router, addresses of the peer). */
+  hosts: string[];
+}
+
+export const LINKS: readonly LinkDef[] = [
+  { dev: 'eth0', addr: '192.168.0.1', plen: 24, routerMac: '02:00:00:00:00:10', peerMac: '02:00:00:00:01:10', hosts: ['192.168.0.10', '192.168.0.11', '192.168.0.12'] },
+  { dev: 'eth1', addr: '203.0.113.1', plen: 24, routerMac: '02:00:00:00:00:11', peerMac: '02:00:00:00:01:11', hosts: ['203.0.113.254'] },
+  { dev: 'eth2', addr: '10.0.0.1', plen: 24, routerMac: '02:00:00:00:00:12', peerMac: '02:00:00:00:01:12', hosts: ['10.0.0.10', '10.0.0.11'] },
+];
+
+/** Hosts beyond the WAN gateway (reached through the default route). */
+export const REMOTE: readonly string[] = ['198.51.100.7', '198.51.100.8', '93.184.216.34'];
+
+/** The router's IPv4 tables, in the order they are instantiated on both sides. */
+export const TABLES = ['filter', 'nat', 'mangle', 'raw', 'security'] as const;
+
+/**
+ * Host lines every case starts from, applied to both sides (ip/sysctl
+ * syntax). Values are set explicitly so that neither side's defaults
+ * matter. The per-destination ICMP rate limit is off: the kernel keeps its
+ * state (inetpeer) across cases in the reused namespace.
+ */
+export const BASE_HOST: readonly string[] = [
+  'sysctl -w net.ipv4.ip_forward=0',
+  'sysctl -w net.ipv4.conf.all.rp_filter=0',
+  'sysctl -w net.ipv4.conf.default.rp_filter=0',
+  ...LINKS.map((l) => `sysctl -w net.ipv4.conf.${l.dev}.rp_filter=0`),
+  'sysctl -w net.ipv4.icmp_ratelimit=0',
+  'ip route add default via 203.0.113.254 dev eth1',
+];
+
+/** The interfaces themselves, on netsieve's side (the kernel side gets veths: see topology.ts). */
+export const NETSIEVE_LINKS: readonly string[] = [
+  'ip link set lo up',
+  ...LINKS.flatMap((l) => [`ip link add ${l.dev} type dummy`, `ip link set ${l.dev} up`, `ip addr add ${l.addr}/${l.plen} dev ${l.dev}`]),
+];
+
+export interface CasePacket {
+  /** Router interface the packet arrives on (it is injected by that link's peer). */
+  dev: string;
+  /** The packet from its IP header, hex. */
+  hex: string;
+  /** A short human description (for reports). */
+  what?: string;
+}
+
+export interface DiffCase {
+  name: string;
+  /** ip/sysctl lines on top of BASE_HOST, on both sides. */
+  host: string[];
+  /** iptables argument lines (no program name), on both sides, after every table was emptied. */
+  rules: string[];
+  packets: CasePacket[];
+  /** A known engine difference: the regression test is reported as todo until it is fixed. */
+  known?: string;
+}
+
+export function linkOf(dev: string): LinkDef {
+  const l = LINKS.find((x) => x.dev === dev);
+  if (!l) throw new Error(`no link ${dev}`);
+  return l;
+}
+
+/** The router interface a packet from `src` arrives on (the link it lives behind). */
+export function devFor(src: string): string {
+  for (const l of LINKS) if (l.hosts.includes(src)) return l.dev;
+  return 'eth1';
+}

@@ -1,0 +1,139 @@
+/**
+ * What Linux legitimately does differently from run to run, and what the
+ * capture itself changes, taken out of both sides before comparing bytes.
+ * Nothing else is touched.
+ *
+ * - Transport checksums of captured packets are recomputed: veth passes
+ *   CHECKSUM_PARTIAL skbs on unchanged (a REJECT RST leaves nf_reject_ipv4.c
+ *   with only the pseudo-header sum in its checksum field, and a packet
+ *   socket sees that), so the kernel's bytes are completed as the device
+ *   would. netsieve's own checksums are verified instead, never rewritten.
+ * - The IP ID of packets the host generates without DF: __ip_select_ident
+ *   (net/ipv4/route.c) draws them from a hashed, randomly keyed counter.
+ *   Forwarded packets keep the sender's ID and are compared as they are;
+ *   DF packets the host generates carry 0 (ip_select_ident) and are compared.
+ * - A NAT source port chosen after a clash (nf_nat_core.c
+ *   nf_nat_l4proto_unique_tuple: a keyed hash or prandom): when the two
+ *   sides differ only in one port of a translated packet, and neither port
+ *   is the one the packet arrived with, the kernel's port is recorded as an
+ *   alias of netsieve's for the rest of the case (later packets and the
+ *   conntrack table).
+ * - TCP timestamps would be normalised for packets from a TCP endpoint of
+ *   the router, but no case has one (no listening sockets): RSTs carry none,
+ *   and forwarded segments keep the sender's options.
+ */
+import { PacketView, IPPROTO_TCP, IPPROTO_UDP } from '../wire/packet';
+import { get16, put16 } from '../wire/checksum';
+import { ipv4SetChecksum } from '../wire/ipv4';
+
+/** The IP packet inside a captured Ethernet frame (trimmed to its IP length), or null for non-IP frames. */
+export function frameToIp(hex: string): Uint8Array | null {
+  const f = Buffer.from(hex, 'hex');
+  if (f.length < 14) return null;
+  const et = f.readUInt16BE(12);
+  if (et !== 0x0800 && et !== 0x86dd) return null;
+  const ip = new Uint8Array(f.subarray(14));
+  const v = view(ip);
+  return v.l3Ok() ? ip.slice(0, v.ipEnd) : ip;
+}
+
+export function view(b: Uint8Array): PacketView {
+  const v = new PacketView();
+  v.parse(b, 0, b.length);
+  return v;
+}
+
+/** Completes the transport checksum as the device would (an IPv4 UDP checksum of 0, "none", stays 0). */
+export function completeChecksum(b: Uint8Array): Uint8Array {
+  const out = b.slice();
+  const v = view(out);
+  if (!v.l3Ok() || v.isFragment) return out;
+  if (v.proto === IPPROTO_UDP && v.family === 4 && v.ipEnd - v.l4 >= 8 && get16(out, v.l4 + 6) === 0) return out;
+  v.setL4Checksum();
+  return out;
+}
+
+/** True when the transport checksum of a packet is right (fragments and unknown protocols pass). */
+export function checksumOk(b: Uint8Array): boolean {
+  const v = view(b);
+  return v.ipv4ChecksumOk() && v.l4ChecksumOk();
+}
+
+const IP_DF = 0x4000;
+
+/** Zeroes the IP ID of two paired IPv4 packets when both lack DF (a random ID); header checksums redone. */
+export function normaliseRandomId(k: Uint8Array, n: Uint8Array): void {
+  if (k.length < 20 || n.length < 20 || k[0] >> 4 !== 4 || n[0] >> 4 !== 4) return;
+  if ((get16(k, 6) & IP_DF) !== 0 || (get16(n, 6) & IP_DF) !== 0) return;
+  for (const b of [k, n]) { put16(b, 4, 0); ipv4SetChecksum(b, 0); }
+}
+
+/** Kernel port -> netsieve port, per transport protocol, learnt during one case. */
+export class PortAliases {
+  private readonly map = new Map<string, number>();
+  get size(): number { return this.map.size; }
+
+  /**
+   * If k and n are TCP/UDP packets that differ only in one port (after the
+   * other normalisations) and neither value is that port of `input`, records
+   * the alias and rewrites k. Returns true when it did.
+   */
+  learn(k: Uint8Array, n: Uint8Array, input: Uint8Array | null): boolean {
+    if (k.length !== n.length) return false;
+    const kv = view(k), nv = view(n);
+    if (!kv.l3Ok() || !nv.l3Ok() || kv.proto !== nv.proto || (kv.proto !== IPPROTO_TCP && kv.proto !== IPPROTO_UDP)) return false;
+    const iv = input ? view(input) : null;
+    for (const field of [0, 2]) {
+      const at = kv.l4 + field;
+      const kp = get16(k, at), np = get16(n, at);
+      if (kp === np) continue;
+      const inPorts = iv && iv.hasPorts ? [iv.sport, iv.dport] : [];
+      if (inPorts.includes(kp) || inPorts.includes(np)) return false;
+      const trial = k.slice();
+      put16(trial, at, np);
+      const tv = view(trial);
+      tv.setL4Checksum();
+      const nn = n.slice();
+      view(nn).setL4Checksum();
+      if (Buffer.compare(Buffer.from(trial), Buffer.from(nn)) !== 0) return false;
+      this.map.set(`${kv.proto}/${kp}`, np);
+      k.set(trial);
+      return true;
+    }
+    return false;
+  }
+
+  /** Rewrites known aliased ports in a kernel packet (checksum redone). */
+  apply(k: Uint8Array): void {
+    if (!this.map.size) return;
+    const v = view(k);
+    if (!v.l3Ok() || !v.hasPorts) return;
+    let changed = false;
+    for (const field of [0, 2]) {
+      const to = this.map.get(`${v.proto}/${get16(k, v.l4 + field)}`);
+      if (to !== undefined) { put16(k, v.l4 + field, to); changed = true; }
+    }
+    if (changed) view(k).setL4Checksum();
+  }
+
+  /** Rewrites sport=/dport= of a conntrack line of protocol `proto`. */
+  applyText(line: string, proto: number): string {
+    if (!this.map.size) return line;
+    return line.replace(/\b(sport|dport)=(\d+)/g, (m, f: string, p: string) => {
+      const to = this.map.get(`${proto}/${p}`);
+      return to === undefined ? m : `${f}=${to}`;
+    });
+  }
+}
+
+/** A one-line summary of an IP packet for reports. */
+export function describePacket(b: Uint8Array): string {
+  const v = view(b);
+  if (!v.l3Ok()) return `malformed ${Buffer.from(b).toString('hex')}`;
+  const a = (off: number): string => v.addrLen === 4 ? [...v.buf.subarray(off, off + 4)].join('.') : Buffer.from(v.buf.subarray(off, off + 16)).toString('hex');
+  let s = `${a(v.srcOff)} > ${a(v.dstOff)} proto ${v.proto} ttl ${v.ttl} len ${v.ipEnd - v.l3}`;
+  if (v.hasPorts) s += ` ${v.sport} > ${v.dport}`;
+  if (v.proto === IPPROTO_TCP) s += ` flags 0x${v.tcpFlags.toString(16)} seq ${v.seq >>> 0} ack ${v.ack >>> 0}`;
+  if (v.icmpType >= 0) s += ` icmp ${v.icmpType}/${v.icmpCode}`;
+  return s;
+}
