@@ -170,7 +170,6 @@ export function fixedScenarios(): DiffCase[] {
     const fwd = new TcpConv({ src: '198.51.100.7', dst: '203.0.113.1', sport: 48001, dport: 80 }, { back: { src: '192.168.0.10', dst: '198.51.100.7', sport: 80, dport: 48001 } });
     cases.push({
       name: 'NAT gateway (seeds 000/002): fw-interfaces, fw-open, MASQUERADE, DNAT, TCPMSS',
-      known: 'TCPMSS growing a SYN: the chain policy counts the new length in the kernel, the old one in netsieve (regression known-tcpmss-syn-without-mss)',
       host: [FWD, 'ip link set eth1 mtu 1492'],
       rules: [
         '-P INPUT DROP', '-A INPUT -i lo -j ACCEPT', '-A INPUT -i eth0 -s 192.168.0.0/24 -j ACCEPT',

@@ -451,6 +451,11 @@ export class Engine {
     const v = skb.view;
     const route = this.fib(v.dstOff);
     if (v.family === 4 && !this.rpFilterOk()) { res.reason = 'rp_filter: reverse path check failed'; return this.abandon(res); }
+    if (v.family === 4 && skb.indev !== 'lo' && this.fib(v.srcOff)?.type === 'local' && !this.acceptLocal(skb.indev)) {
+      // fib_validate_source: a local address as source, from outside, is a martian (unless accept_local).
+      res.reason = 'martian source: a local address arriving from outside';
+      return this.abandon(res);
+    }
     if (route && (route.type === 'local' || route.type === 'broadcast')) return this.input(res);
     // Multicast: IPv6 link groups (all-nodes, solicited-node: neighbour discovery) and IPv4's
     // all-hosts group are joined by every device and delivered locally (ip6_mc_input,
@@ -463,6 +468,10 @@ export class Engine {
     }
     if (!this.forwarding()) { res.reason = `forwarding disabled on ${skb.indev}`; return this.abandon(res); }
     return this.forward(res);
+  }
+
+  private acceptLocal(dev: string): boolean {
+    return readSysctl(this.host, 'net.ipv4.conf.all.accept_local') === '1' || readSysctl(this.host, `net.ipv4.conf.${dev}.accept_local`) === '1';
   }
 
   private isJoinedMulticast(): boolean {
@@ -632,9 +641,10 @@ export class Engine {
       this.skb.view.parse(this.buf, 0, bytes.length);
       if (this.skb.view.l3Ok()) {
         this.resetSkb('', '', true);
-        // nf_send_reset/nf_send_unreach attach the answered packet's entry (nf_ct_attach):
-        // RELATED in the opposite direction, so the answer skips conntrack.
-        if (origin === 'reject' && savedSkb.ct >= 0) {
+        // nf_send_reset/nf_send_unreach and icmp_send attach the answered packet's entry
+        // (nf_ct_attach): RELATED in the opposite direction, so the answer skips conntrack
+        // lookup and NAT translates it (and the header it quotes) back.
+        if ((origin === 'reject' || origin === 'icmp') && savedSkb.ct >= 0) {
           const reply = savedSkb.ctinfo >= IP_CT_IS_REPLY;
           this.skb.ct = this.ctp.ct = savedSkb.ct;
           this.skb.ctinfo = this.ctp.ctinfo = reply ? IP_CT_RELATED : IP_CT_RELATED_REPLY;

@@ -12,6 +12,7 @@
  * destination (icmplimit.ts); the global icmp_msgs_per_sec limit is not.
  */
 import { routeOutput, RouteResult } from '../host/route';
+import { lookupFib } from '../host/fib';
 import { buildIcmp4, buildIcmp6, buildTcp4, buildTcp6 } from '../wire/build';
 import { IP_DF } from '../wire/ipv4';
 import type { IPv4HeaderSpec } from '../wire/ipv4';
@@ -105,8 +106,12 @@ export function sendIcmpError(net: NetContext, v: PacketView, type: number, code
     const r = routeOutput(net.host, 4, b.subarray(v.srcOff, v.srcOff + 4), rt);
     if (r.error || !r.src) return;
     if (!icmpErrorAllowed(net, 4, type, code, b.subarray(v.srcOff, v.srcOff + 4), r.route?.plen ?? 32, r.type === 'local')) return;
+    // __icmp_send: an error about a packet that was for this host comes from the address it was sent to;
+    // otherwise the source is chosen by the route back (icmp_errors_use_inbound_ifaddr = 0).
+    const forUs = lookupFib(net.host, 4, b.subarray(v.dstOff, v.dstOff + 4))?.type === 'local';
+    const saddr = forUs ? u32(b, v.dstOff) : u32(r.src, 0);
     ip4.tos = (v.tos & 0x1e) | 0xc0; ip4.id = net.random.u32() & 0xffff; ip4.fragWord = 0; ip4.ttl = 64; ip4.options = null;
-    ip4.saddr = u32(r.src, 0); ip4.daddr = u32(b, v.srcOff);
+    ip4.saddr = saddr; ip4.daddr = u32(b, v.srcOff);
     const quote = Math.min(len, 576 - 28);
     const rest = type === 3 && code === 4 ? info & 0xffff : 0;
     const n = buildIcmp4(out, 0, ip4, { type, code, rest }, { data: b, off: v.l3, len: quote });

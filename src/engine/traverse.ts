@@ -120,7 +120,7 @@ export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace
   const start = ct.hookChain[skb.hook];
   if (start === undefined) { out.verdict = NF_ACCEPT; out.chain = ''; out.rulenum = 0; return NF_ACCEPT; }
   const v = skb.view;
-  const len = v.ipEnd - v.l3;
+  let len = v.ipEnd - v.l3;
   const v4 = v.family === 4;
   const b = v.buf;
   const saddr = v4 ? ((b[v.srcOff] << 24) | (b[v.srcOff + 1] << 16) | (b[v.srcOff + 2] << 8) | b[v.srcOff + 3]) >>> 0 : 0;
@@ -170,6 +170,8 @@ export function doTable(ct: CompiledTable, skb: Skb, out: TraversalResult, trace
         continue;
       case TKind.Ext: {
         const v = cr.targetFn!(skb, cr.targetData);
+        // A target may have changed the packet's length (TCPMSS adding its option): later counters see the new one.
+        len = skb.view.ipEnd - skb.view.l3;
         if (v === XT_CONTINUE) { ri++; continue; }
         if (v === XT_RETURN) {
           if (sp === 0) return policy(ct, ct.chains[start], skb, len, out, trace);
