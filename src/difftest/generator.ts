@@ -81,14 +81,20 @@ export function generateCase(seed: number, index: number, o: GenOptions = {}): D
   for (let i = 0; i < n; i++) {
     if (flows.length && g.chance(0.4)) {
       const f = g.pick(flows);
-      packets.push(reply(g, f, masq, dnat));
-      continue;
+      // A reply to a packet for the router's own address would come from another host on the
+      // same link and be forwarded back out of it: an ICMP redirect (see KNOWN_GAPS).
+      const fromRouter = ROUTER.includes(f.dst) && !(dnat && f.dst === '203.0.113.1' && f.proto === 'tcp' && f.dport === 8080);
+      if (!(o.avoidKnown && fromRouter)) { packets.push(reply(g, f, masq, dnat)); continue; }
     }
     let src = g.pick([...LAN, ...DMZ, ...REMOTE]);
     let dst = g.pick([...LAN, ...DMZ, ...REMOTE, ...ROUTER]);
     for (let k = 0; k < 8 && (dst === src || (o.avoidKnown && sameLink(src, dst))); k++) dst = g.pick([...LAN, ...DMZ, ...REMOTE, ...ROUTER]);
     if (dst === src) { src = g.pick(REMOTE); dst = g.pick(LAN); }
     if (o.avoidKnown && sameLink(src, dst)) dst = ROUTER[0];
+    // Only the router address of the link the packet arrives on: a packet to another link's address
+    // would make the reply generator take it for a DNATed one and send a reply back out of its own
+    // link (an ICMP redirect, see KNOWN_GAPS). The answer-from-that-address case has a regression test.
+    if (o.avoidKnown && ROUTER.includes(dst)) dst = LINKS.find((l) => l.hosts.includes(src))?.addr ?? '203.0.113.1';
     if (noOtherErrors && ROUTER.includes(dst)) dst = g.pick(REMOTE);
     if (dnat && REMOTE.includes(src) && g.chance(0.3)) dst = '203.0.113.1';
     const proto = g.pick(['tcp', 'tcp', 'udp', 'icmp'] as const);
