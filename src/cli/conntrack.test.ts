@@ -13,6 +13,12 @@ import { buildTcp4, buildUdp4 } from '../wire/build';
 import { TCP_ACK, TCP_SYN } from '../wire/tcp';
 import { runConntrack } from './conntrack';
 import { runIp, runSysctl } from './host-commands';
+import { runIptables } from './iptables';
+
+/** A ruleset with one rule that needs conntrack: the kernel tracks connections only then (nf_ct_netns_get). */
+function tracked(): ReturnType<typeof newRuleset> {
+  return runIptables(newRuleset(4), ['-A', 'FORWARD', '-m', 'conntrack', '--ctstate', 'INVALID', '-j', 'DROP']).rs;
+}
 
 const n4 = (s: string): number => s.split('.').reduce((a, x) => a * 256 + Number(x), 0);
 
@@ -26,7 +32,7 @@ function setup(): { e: Engine; ct: Conntrack; clock: { ms: number; now(): number
   h = runSysctl(['-w', 'net.ipv4.ip_forward=1'], h).host;
   const clock = { ms: 1_000_000, now(): number { return this.ms; }, wall(): number { return this.ms; } };
   const ct = new Conntrack({ clock });
-  const e = new Engine({ host: h, rules4: newRuleset(4), rules6: newRuleset(6), clock, conntrack: ct });
+  const e = new Engine({ host: h, rules4: tracked(), rules6: newRuleset(6), clock, conntrack: ct });
   return { e, ct, clock };
 }
 
@@ -80,7 +86,7 @@ test('a saved table loads back identical: same listing, and later packets still 
   assert.equal(ct2.helper(first), 1);
   assert.equal(ct2.expect.count, ct.expect.count);
   // The third packet of the handshake, through an engine using the loaded table, makes it ESTABLISHED.
-  const e2 = new Engine({ host: e.host, rules4: newRuleset(4), rules6: newRuleset(6), clock, conntrack: ct2 });
+  const e2 = new Engine({ host: e.host, rules4: tracked(), rules6: newRuleset(6), clock, conntrack: ct2 });
   e2.receive('eth0', tcp('192.168.0.10', '198.51.100.20', 40000, 443, TCP_ACK, 1001, 5001));
   assert.match(runConntrack(['-L', '-p', 'tcp', '--sport', '40000'], ct2).stdout, /ESTABLISHED/);
   assert.throws(() => loadConntrack(new Conntrack({ clock }), new Uint8Array(10)), /not a netsieve conntrack snapshot/);

@@ -200,6 +200,8 @@ test('state persists between invocations and time moves with --after/--at', asyn
   const dir = mkState(GATEWAY_HOST, [
     '-A INPUT -p tcp --dport 23 -m recent --set --name trap -j DROP',
     '-A INPUT -m recent --rcheck --name trap --seconds 60 -j DROP',
+    // A rule that needs conntrack, so that connections are tracked at all (nf_ct_netns_get).
+    '-A INPUT -m conntrack --ctstate INVALID -j DROP',
   ]);
   const a = await trace(dir, '-i eth0 -s 192.168.0.70 -p tcp --dport 23 --json');
   assert.equal((JSON.parse(a.out) as { reason: string }).reason, 'filter/INPUT rule 1');

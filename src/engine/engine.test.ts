@@ -232,7 +232,7 @@ test('loading a ruleset creates the state its rules need before any packet (xt_r
 });
 
 test('fragments are held until the datagram is complete, tracked as one packet, and sent on as they came', () => {
-  const rs = rules([['-P', 'FORWARD', 'DROP'], ['-A', 'FORWARD', '-p', 'udp', '--dport', '53', '-j', 'ACCEPT']]);
+  const rs = rules([['-P', 'FORWARD', 'DROP'], ['-A', 'FORWARD', '-m', 'state', '--state', 'INVALID', '-j', 'DROP'], ['-A', 'FORWARD', '-p', 'udp', '--dport', '53', '-j', 'ACCEPT']]);
   const e = new Engine({ host: router(true), rules4: rs, rules6: newRuleset(6) });
   // A 1028-byte UDP datagram to port 53, cut into two fragments (the port is only in the first).
   const whole = new Uint8Array(1028);
@@ -278,4 +278,13 @@ test('ICMP errors are rate limited per destination: a burst of six, then one per
   // Another destination has its own bucket; TCP RSTs are not limited.
   assert.equal(e.receive('eth0', udp('192.168.0.11', '192.168.0.1', 9999)).emitted.length, 1);
   for (let i = 0; i < 10; i++) assert.equal(e.receive('eth0', tcp('192.168.0.10', '192.168.0.1', 40000 + i, 23, TCP_SYN)).emitted.length, 1);
+});
+
+test('connections are tracked only while some rule needs conntrack, as nf_ct_netns_get makes it in the kernel', () => {
+  const plain = new Engine({ host: router(true), rules4: rules([['-A', 'FORWARD', '-p', 'tcp', '-j', 'ACCEPT']]), rules6: newRuleset(6) });
+  assert.equal(plain.receive('eth0', tcp('192.168.0.10', '8.8.8.8', 40000, 443, TCP_SYN)).fate, 'forwarded');
+  assert.equal(runConntrack(['-C'], plain.net.conntrack).stdout, '0\n');
+  const stateful = new Engine({ host: router(true), rules4: rules([['-A', 'FORWARD', '-m', 'state', '--state', 'NEW', '-j', 'ACCEPT']]), rules6: newRuleset(6) });
+  stateful.receive('eth0', tcp('192.168.0.10', '8.8.8.8', 40000, 443, TCP_SYN));
+  assert.equal(runConntrack(['-C'], stateful.net.conntrack).stdout, '1\n');
 });

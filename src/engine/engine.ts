@@ -119,6 +119,8 @@ export class Engine {
   private readonly tr: TraversalResult = { verdict: 0, chain: '', rulenum: 0, data: undefined };
   private readonly rt = new RouteResult();
   private readonly nat: NatHook;
+  /** Whether some rule of the family needs conntrack (nf_ct_netns_get), as in the kernel. */
+  private readonly tracking: Record<4 | 6, boolean> = { 4: false, 6: false };
   private readonly hookSteps: Record<4 | 6, Record<HookName, HookStepPlan[]>> = {
     4: { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] },
     6: { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] },
@@ -176,19 +178,27 @@ export class Engine {
       for (const t of rs.tables.values()) {
         for (const c of t.chains.values()) {
           for (const r of c.rules) {
-            for (const m of r.matches) m.ext.load?.(this.net, m.data);
-            if (r.target.kind === 'ext') r.target.ext.load?.(this.net, r.target.data);
+            for (const m of r.matches) {
+              m.ext.load?.(this.net, m.data);
+              if (m.ext.needsConntrack) this.tracking[rs.family] = true;
+            }
+            if (r.target.kind === 'ext') {
+              r.target.ext.load?.(this.net, r.target.data);
+              if (r.target.ext.needsConntrack) this.tracking[rs.family] = true;
+            }
           }
         }
       }
     }
     this.nat = o.nat ?? natHook;
     for (const fam of [4, 6] as const) {
+      // Without a rule that needs it, conntrack (and so NAT) does not run for the family at all.
+      const ct = this.tracking[fam];
       for (const h of Object.keys(HOOK_ORDER) as HookName[]) {
         const plan: HookStepPlan[] = [];
         for (const step of HOOK_ORDER[h]) {
-          if (step === 'ct') plan.push({ kind: STEP_CT, step, table: undefined });
-          else if (step === 'confirm') plan.push({ kind: STEP_CONFIRM, step, table: undefined });
+          if (step === 'ct') { if (ct) plan.push({ kind: STEP_CT, step, table: undefined }); }
+          else if (step === 'confirm') { if (ct) plan.push({ kind: STEP_CONFIRM, step, table: undefined }); }
           else {
             const t = this.tables[fam].get(step);
             if (t) plan.push({ kind: step === 'nat' ? STEP_NAT : STEP_TABLE, step, table: t });

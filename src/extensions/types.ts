@@ -57,6 +57,12 @@ interface ExtensionBase<D> {
   revision?: number;
   /** 0: both families; 4 or 6: only that one. */
   family: 0 | Family;
+  /**
+   * The kernel module takes a reference on conntrack for its family
+   * (nf_ct_netns_get): connection tracking runs in a namespace only while
+   * some rule needs it.
+   */
+  needsConntrack?: boolean;
   /** Name the kernel knows it by, shown in -L's target column (NOTRACK is the kernel's CT). */
   kernelName?: string;
   /** Other names that load this extension (e.g. icmp6 for icmpv6). */

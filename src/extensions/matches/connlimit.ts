@@ -293,6 +293,7 @@ export function connlimitMatch(skb: Skb, d: ConnlimitInfo): boolean {
 
 export const connlimit = defineMatch<ConnlimitInfo>({
   kind: 'match',
+  needsConntrack: true,
   name: 'connlimit',
   revision: 1,
   family: 0,

@@ -10,6 +10,7 @@ import { xtMandatory, xtMarkMask, xtOnce } from '../xtoptions';
 
 export const connmark = defineMatch<MarkInfo>({
   kind: 'match',
+  needsConntrack: true,
   name: 'connmark',
   revision: 1,
   family: 0,

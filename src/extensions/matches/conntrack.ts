@@ -250,6 +250,7 @@ export function conntrackMatch(skb: Skb, d: ConntrackInfo): boolean {
 
 export const conntrack = defineMatch<ConntrackInfo>({
   kind: 'match',
+  needsConntrack: true,
   name: 'conntrack',
   revision: 3,
   family: 0,

@@ -21,6 +21,7 @@ export function cutString(s: string, size: number): string {
 
 export const helper = defineMatch<HelperInfo>({
   kind: 'match',
+  needsConntrack: true,
   name: 'helper',
   family: 0,
   options: [{ name: 'helper', arg: 'required' }],

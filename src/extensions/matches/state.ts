@@ -29,6 +29,7 @@ export function stateMatch(skb: Skb, d: StateInfo): boolean {
 
 export const state = defineMatch<StateInfo>({
   kind: 'match',
+  needsConntrack: true,
   name: 'state',
   family: 0,
   options: [{ name: 'state', arg: 'required' }],

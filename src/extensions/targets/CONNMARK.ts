@@ -45,6 +45,7 @@ interface ConnmarkInfo {
 
 export const CONNMARK = defineTarget<ConnmarkInfo>({
   kind: 'target',
+  needsConntrack: true,
   name: 'CONNMARK',
   revision: 2,
   family: 0,

@@ -196,6 +196,7 @@ export function ctForgetEntry(net: NetContext, entry: number): void {
 
 export const CT = defineTarget<CtInfo>({
   kind: 'target',
+  needsConntrack: true,
   name: 'CT',
   revision: 2,
   family: 0,

@@ -21,6 +21,7 @@ interface DnatInfo { range: NatRange; xflags: number; }
 
 export const DNAT = defineTarget<DnatInfo>({
   kind: 'target',
+  needsConntrack: true,
   name: 'DNAT',
   revision: 2,
   family: 0,

@@ -21,6 +21,7 @@ interface MasqInfo { range: NatRange; xflags: number; }
 
 export const MASQUERADE = defineTarget<MasqInfo>({
   kind: 'target',
+  needsConntrack: true,
   name: 'MASQUERADE',
   family: 0,
   tables: ['nat'],

@@ -67,6 +67,7 @@ function netmap(skb: Skb, d: NetmapInfo): number {
 
 export const NETMAP = defineTarget<NetmapInfo>({
   kind: 'target',
+  needsConntrack: true,
   name: 'NETMAP',
   family: 0,
   tables: ['nat'],

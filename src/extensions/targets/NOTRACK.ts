@@ -10,6 +10,7 @@ import { CT_HOOKS, CT_TABLES, ctCheck, ctInit, ctTarget, ctText, XT_CT_NOTRACK, 
 
 export const NOTRACK = defineTarget<CtInfo>({
   kind: 'target',
+  needsConntrack: true,
   name: 'NOTRACK',
   kernelName: 'CT',
   revision: 2,

@@ -21,6 +21,7 @@ interface RedirInfo { range: NatRange; xflags: number; }
 
 export const REDIRECT = defineTarget<RedirInfo>({
   kind: 'target',
+  needsConntrack: true,
   name: 'REDIRECT',
   family: 0,
   tables: ['nat'],

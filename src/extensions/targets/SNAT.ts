@@ -37,6 +37,7 @@ export function copyRange(out: NatRange, r: NatRange, keepsBase: boolean): NatRa
 
 export const SNAT = defineTarget<SnatInfo>({
   kind: 'target',
+  needsConntrack: true,
   name: 'SNAT',
   family: 0,
   tables: ['nat'],
