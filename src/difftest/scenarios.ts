@@ -165,6 +165,33 @@ export function fixedScenarios(): DiffCase[] {
     ],
   });
 
+  // Seed 002's port-scan trap and SSH brute-force chain: the recent lists decide.
+  cases.push({
+    name: 'port-scan trap and SSH brute-force chain (recent)',
+    host: [],
+    rules: [
+      '-N TCP', '-N IN_SSH', '-P INPUT DROP',
+      '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      '-A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j IN_SSH',
+      '-A INPUT -p tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j TCP',
+      '-A INPUT -p tcp -m recent --set --name TCP-PORTSCAN -j REJECT --reject-with tcp-reset',
+      '-A TCP -p tcp --dport 80 -j ACCEPT',
+      '-I TCP -p tcp -m recent --update --seconds 60 --name TCP-PORTSCAN -j REJECT --reject-with tcp-reset',
+      '-A IN_SSH -m recent --name sshbf --rttl --rcheck --hitcount 3 --seconds 10 -j DROP',
+      '-A IN_SSH -m recent --name sshbf --set -j ACCEPT',
+    ],
+    packets: [
+      pkt(tcp({ src: '198.51.100.7', dst: '203.0.113.1', sport: 46000, dport: 23, flags: TCP_SYN }), 'scan of a closed port (trapped, reset)'),
+      pkt(tcp({ src: '198.51.100.7', dst: '203.0.113.1', sport: 46001, dport: 80, flags: TCP_SYN }), 'the scanner on an open port (reset by the trap)'),
+      pkt(tcp({ src: '198.51.100.8', dst: '203.0.113.1', sport: 46002, dport: 80, flags: TCP_SYN }), 'another host on the open port (accepted, no listener)'),
+      pkt(tcp({ src: '198.51.100.8', dst: '203.0.113.1', sport: 46010, dport: 22, flags: TCP_SYN }), 'ssh 1'),
+      pkt(tcp({ src: '198.51.100.8', dst: '203.0.113.1', sport: 46011, dport: 22, flags: TCP_SYN }), 'ssh 2'),
+      pkt(tcp({ src: '198.51.100.8', dst: '203.0.113.1', sport: 46012, dport: 22, flags: TCP_SYN }), 'ssh 3'),
+      pkt(tcp({ src: '198.51.100.8', dst: '203.0.113.1', sport: 46013, dport: 22, flags: TCP_SYN }), 'ssh 4 (dropped)'),
+      pkt(tcp({ src: '198.51.100.8', dst: '203.0.113.1', sport: 46014, dport: 22, flags: TCP_SYN, ttl: 50 }), 'ssh 5, other TTL (--rttl: not counted)'),
+    ],
+  });
+
   {
     const out = new TcpConv({ src: '192.168.0.10', dst: '93.184.216.34', sport: 48000, dport: 80 }, { back: { src: '93.184.216.34', dst: '203.0.113.1', sport: 80, dport: 48000 } });
     const fwd = new TcpConv({ src: '198.51.100.7', dst: '203.0.113.1', sport: 48001, dport: 80 }, { back: { src: '192.168.0.10', dst: '198.51.100.7', sport: 80, dport: 48001 } });
