@@ -20,6 +20,15 @@ import { newHost, type Host } from '../host/model';
 import { newRuleset, type HookName } from '../rules/model';
 import { natHook } from './core';
 
+/** `ip` lines for a host with lo up and two veth links eth0 and eth1 (peers peer0, peer1), all up. */
+export const TWO_LINKS: readonly string[][] = [
+  ['ip', 'link', 'set', 'lo', 'up'],
+  ['ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'peer0'],
+  ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'peer1'],
+  ['ip', 'link', 'set', 'eth0', 'up'], ['ip', 'link', 'set', 'peer0', 'up'],
+  ['ip', 'link', 'set', 'eth1', 'up'], ['ip', 'link', 'set', 'peer1', 'up'],
+];
+
 export function mkHost(cmds: string[][]): Host {
   let h = newHost();
   for (const c of cmds) {

@@ -9,17 +9,13 @@ import * as C from '../conntrack/constants';
 import { newTuple } from '../conntrack/tuple';
 import { NF_ACCEPT, NF_DROP } from '../engine/verdict';
 import { TCP_ACK, TCP_SYN } from '../wire/tcp';
-import { mkHost, NatBench } from './bench';
+import { mkHost, NatBench, TWO_LINKS } from './bench';
 import { dstOf, icmp4, icmp6, n4, parsed, srcOf, tcp4, tcp6, udp4, udp6 } from './pkt';
 
 /** A router: eth0 192.168.0.1/24 (LAN), eth1 203.0.113.1/24 (WAN), default via 203.0.113.254. */
 function router(): ReturnType<typeof mkHost> {
   return mkHost([
-    ['ip', 'link', 'set', 'lo', 'up'],
-    ['ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'peer0'],
-    ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'peer1'],
-    ['ip', 'link', 'set', 'eth0', 'up'], ['ip', 'link', 'set', 'peer0', 'up'],
-    ['ip', 'link', 'set', 'eth1', 'up'], ['ip', 'link', 'set', 'peer1', 'up'],
+    ...TWO_LINKS,
     ['ip', 'addr', 'add', '192.168.0.1/24', 'dev', 'eth0'],
     ['ip', 'addr', 'add', '203.0.113.1/24', 'dev', 'eth1'],
     ['ip', 'route', 'add', 'default', 'via', '203.0.113.254'],
@@ -234,11 +230,7 @@ test('UDP without checksum stays without one after NAT', () => {
 
 test('IPv6 SNAT: TCP rewritten with a valid checksum, ICMPv6 error translated back', () => {
   const h = mkHost([
-    ['ip', 'link', 'set', 'lo', 'up'],
-    ['ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'peer0'],
-    ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'peer1'],
-    ['ip', 'link', 'set', 'eth0', 'up'], ['ip', 'link', 'set', 'peer0', 'up'],
-    ['ip', 'link', 'set', 'eth1', 'up'], ['ip', 'link', 'set', 'peer1', 'up'],
+    ...TWO_LINKS,
     ['ip', '-6', 'addr', 'add', 'fd00::1/64', 'dev', 'eth0'],
     ['ip', '-6', 'addr', 'add', '2001:db8::1/64', 'dev', 'eth1'],
   ]);

@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import * as C from '../conntrack/constants';
 import { newTuple } from '../conntrack/tuple';
 import { NF_ACCEPT } from '../engine/verdict';
-import { mkHost } from './bench';
+import { mkHost, TWO_LINKS } from './bench';
 import { FTP_MASQ_CAPTURE } from './ftp.fixtures';
 import { FtpBench } from './ftpbench';
 import { n4 } from './pkt';
@@ -31,11 +31,7 @@ const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 test('kernel capture: MASQUERADEd active FTP, rewritten PORT and sequence adjustment match Linux byte for byte', () => {
   const host = mkHost([
-    ['ip', 'link', 'set', 'lo', 'up'],
-    ['ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'peer0'],
-    ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'peer1'],
-    ['ip', 'link', 'set', 'eth0', 'up'], ['ip', 'link', 'set', 'peer0', 'up'],
-    ['ip', 'link', 'set', 'eth1', 'up'], ['ip', 'link', 'set', 'peer1', 'up'],
+    ...TWO_LINKS,
     ['ip', 'addr', 'add', '192.168.0.1/24', 'dev', 'eth0'],
     ['ip', 'addr', 'add', '203.0.113.1/24', 'dev', 'eth1'],
     ['ip', 'route', 'add', '198.51.100.0/24', 'dev', 'eth1'],

@@ -11,7 +11,7 @@ import { ftpParams } from '../conntrack/helper-ftp';
 import { newTuple } from '../conntrack/tuple';
 import { NF_ACCEPT, NF_DROP } from '../engine/verdict';
 import { TCP_ACK, TCP_PSH, TCP_SYN } from '../wire/tcp';
-import { mkHost } from './bench';
+import { mkHost, TWO_LINKS } from './bench';
 import { FtpBench, seg4, seg6 } from './ftpbench';
 import { dstOf, n4, parsed, srcOf } from './pkt';
 
@@ -20,11 +20,7 @@ const PA = TCP_PSH | TCP_ACK;
 
 function router(): ReturnType<typeof mkHost> {
   return mkHost([
-    ['ip', 'link', 'set', 'lo', 'up'],
-    ['ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'peer0'],
-    ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'peer1'],
-    ['ip', 'link', 'set', 'eth0', 'up'], ['ip', 'link', 'set', 'peer0', 'up'],
-    ['ip', 'link', 'set', 'eth1', 'up'], ['ip', 'link', 'set', 'peer1', 'up'],
+    ...TWO_LINKS,
     ['ip', 'addr', 'add', '192.168.0.1/24', 'dev', 'eth0'],
     ['ip', 'addr', 'add', '203.0.113.1/24', 'dev', 'eth1'],
     ['ip', 'addr', 'add', '2001:db8:1::1/64', 'dev', 'eth0'],

@@ -2,16 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TCP_SYN, TCP_ACK } from '../../wire/tcp';
-import { mkHost, NatBench } from '../../nat/bench';
+import { mkHost, NatBench, TWO_LINKS } from '../../nat/bench';
 import { dstOf, parsed, srcOf, tcp4, tcp6 } from '../../nat/pkt';
 
 function host(): ReturnType<typeof mkHost> {
   return mkHost([
-    ['ip', 'link', 'set', 'lo', 'up'],
-    ['ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'peer0'],
-    ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'peer1'],
-    ['ip', 'link', 'set', 'eth0', 'up'], ['ip', 'link', 'set', 'peer0', 'up'],
-    ['ip', 'link', 'set', 'eth1', 'up'], ['ip', 'link', 'set', 'peer1', 'up'],
+    ...TWO_LINKS,
     ['ip', 'addr', 'add', '10.5.0.1/16', 'dev', 'eth0'],
     ['ip', 'addr', 'add', '172.16.0.1/16', 'dev', 'eth1'],
   ]);
