@@ -276,3 +276,21 @@ test('goto and RETURN: rules after a RETURN are not met, a goto chain falls to t
   assert.equal(out.rulenum, 0, 'the end of a goto chain is the policy of the builtin chain');
   assert.equal(oj.fate, 'sent');
 });
+
+test('--flow to port 21 plays an active FTP session: PORT rewritten under MASQUERADE, the data connection RELATED', async () => {
+  const dir = mkState(GATEWAY_HOST, [...GATEWAY_RULES, '-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp']);
+  const r = await trace(dir, '--flow -i eth0 -p tcp -s 192.168.0.50 -d 198.51.100.21 --dport 21');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /7\. client → server: PORT/);
+  assert.match(r.out, /9\. server → client: data connection SYN \(from port 20\)\n(?:.*\n)*?\s+conntrack: RELATED/);
+  assert.match(r.out, /11\. server → client: data ACK/);
+  const j = await trace(dir, '--flow -i eth0 -p tcp -s 192.168.0.51 -d 198.51.100.21 --dport 21 --json');
+  const flow = (JSON.parse(j.out) as { flow: { label: string; fate: string; sent: { dev: string; hex: string }[] }[] }).flow;
+  assert.equal(flow.length, 11);
+  assert.ok(flow.every((s) => s.fate === 'forwarded'));
+  // What reached the server: the PORT command carries the public address 203.0.113.1 instead of 192.168.0.51.
+  const port = Buffer.from(flow[6].sent[0].hex, 'hex').toString('latin1');
+  assert.match(port, /PORT 203,0,113,1,\d+,\d+\r\n$/);
+  // The data SYN left towards the client on eth0.
+  assert.equal(flow[8].sent[0].dev, 'eth0');
+});

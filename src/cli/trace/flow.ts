@@ -8,6 +8,10 @@
  * and which rule let it through.
  *
  *   TCP:  SYN, SYN/ACK, ACK, request data, answer data, FIN, FIN, ACK
+ *   FTP (TCP to port 21): handshake, banner, USER, 331, PORT, 200, then the
+ *         server's data connection from port 20 to the address and port the
+ *         PORT command announced as it reached the server (rewritten by NAT
+ *         when the control connection is translated): SYN, SYN/ACK, ACK
  *   UDP:  request, reply
  *   ICMP: echo request, echo reply (the host's own stack answers a ping to itself)
  *
@@ -78,6 +82,86 @@ function serverSide(first: PacketReport, client: Side): Side | undefined {
   return { inj, desc };
 }
 
+type Play = (label: string, side: Side, p: Partial<PacketDesc>, reply: boolean) => PacketReport | undefined;
+
+const enc = (t: string): Uint8Array => new TextEncoder().encode(t);
+
+/** The payload of the packet that left the host for the server, as text. */
+function leftPayload(r: PacketReport): string {
+  const left = leftPacket(r);
+  if (!left) return '';
+  const v = viewOf(left.bytes);
+  return Buffer.from(v.buf.subarray(v.payloadOff, v.ipEnd)).toString('latin1');
+}
+
+/**
+ * Active FTP: the control connection, a PORT command, and the server's data
+ * connection back. Sequence numbers on the server's side follow what the
+ * server received, so a PORT rewritten by NAT (and the sequence adjustment
+ * that follows) is played as a real server would see it.
+ */
+function ftpExchange(s: Session, client: Side, first: (label: string, p: Partial<PacketDesc>) => boolean, play: Play, server: () => Side | undefined): void {
+  const d = client.desc;
+  const c = d.seq >>> 0, sv = SERVER_ISN;
+  const none = new Uint8Array(0);
+  if (!first('1. client → server: SYN', { flags: TCP_SYN, seq: c, ack: 0, mss: d.mss ?? 1460, payload: none })) return;
+  const srv = server()!;
+  let cs = (c + 1) >>> 0; // the client's next sequence number, in its own numbering
+  let delta = 0; // how much longer the server sees the client's byte stream (NAT rewrites)
+  let ss = (sv + 1) >>> 0; // the server's next sequence number
+  if (!play('2. server → client: SYN/ACK', srv, { flags: TCP_SYN | TCP_ACK, seq: sv, ack: cs, mss: d.mss ?? 1460, payload: none }, true)) return;
+  if (!play('3. client → server: ACK (handshake done)', client, { flags: TCP_ACK, seq: cs, ack: ss, mss: undefined, payload: none }, false)) return;
+  const server1 = (label: string, text: string): boolean => {
+    const p = enc(text);
+    const ok = play(label, srv, { flags: TCP_PSH | TCP_ACK, seq: ss, ack: (cs + delta) >>> 0, mss: undefined, payload: p }, true);
+    ss = (ss + p.length) >>> 0;
+    return ok !== undefined;
+  };
+  const client1 = (label: string, text: string): PacketReport | undefined => {
+    const p = enc(text);
+    const r = play(label, client, { flags: TCP_PSH | TCP_ACK, seq: cs, ack: ss, mss: undefined, payload: p }, false);
+    if (r) delta += leftPayload(r).length - p.length;
+    cs = (cs + p.length) >>> 0;
+    return r;
+  };
+  if (!server1('4. server → client: banner', '220 netsieve FTP\r\n')) return;
+  if (!client1('5. client → server: USER', 'USER anonymous\r\n')) return;
+  if (!server1('6. server → client: 331', '331 Password not needed\r\n')) return;
+  // The client announces its own address and the port after its control port for the data connection.
+  const dataPort = (d.sport + 1) & 0xffff;
+  const a = d.family === 4 ? Array.from(d.src).join(',') : '';
+  const cmd = d.family === 4 ? `PORT ${a},${dataPort >> 8},${dataPort & 0xff}\r\n` : `EPRT |2|${Buffer.from(d.src).toString('hex').replace(/(....)(?!$)/g, '$1:')}|${dataPort}|\r\n`;
+  const portReport = client1('7. client → server: ' + (d.family === 4 ? 'PORT' : 'EPRT'), cmd);
+  if (!portReport) return;
+  const seen = leftPayload(portReport);
+  if (!server1('8. server → client: 200', '200 Command okay\r\n')) return;
+  // Where the server will connect: the announcement as it reached the server.
+  let to: Uint8Array | undefined;
+  let toPort = 0;
+  const m4 = /PORT (\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(seen);
+  if (m4) { to = Uint8Array.from(m4.slice(1, 5).map(Number)); toPort = Number(m4[5]) * 256 + Number(m4[6]); }
+  const m6 = /EPRT \|2\|([0-9a-fA-F:]+)\|(\d+)\|/.exec(seen);
+  if (m6) { to = viewAddr6(m6[1]); toPort = Number(m6[2]); }
+  if (!to) return;
+  const dataSrv: Side = { inj: srv.inj, desc: { ...srv.desc, dst: to, sport: 20, dport: toPort } };
+  const dataCli: Side = { inj: client.inj, desc: { ...client.desc, src: d.src, dst: d.dst, sport: dataPort, dport: 20 } };
+  const dsv = 7_000_000, dc = 9_000_000;
+  if (!play('9. server → client: data connection SYN (from port 20)', dataSrv, { flags: TCP_SYN, seq: dsv, ack: 0, mss: 1460, payload: none }, false)) return;
+  if (!play('10. client → server: data SYN/ACK', dataCli, { flags: TCP_SYN | TCP_ACK, seq: dc, ack: dsv + 1, mss: 1460, payload: none }, true)) return;
+  play('11. server → client: data ACK', dataSrv, { flags: TCP_ACK, seq: dsv + 1, ack: dc + 1, mss: undefined, payload: none }, false);
+}
+
+function viewAddr6(text: string): Uint8Array | undefined {
+  const parts = text.split('::');
+  const words = (x: string): number[] => (x === '' ? [] : x.split(':').map((w) => parseInt(w, 16)));
+  const head = words(parts[0]), tail = parts.length > 1 ? words(parts[1]) : [];
+  const all = [...head, ...new Array<number>(Math.max(0, 8 - head.length - tail.length)).fill(0), ...tail];
+  if (all.length !== 8 || all.some((w) => Number.isNaN(w))) return undefined;
+  const out = new Uint8Array(16);
+  all.forEach((w, i) => { out[i * 2] = w >> 8; out[i * 2 + 1] = w & 0xff; });
+  return out;
+}
+
 export function playFlow(s: Session, client: Side, gapMs: number): FlowStep[] {
   // A local client has a connected socket the answers go to; the host model only knows listening
   // sockets, so one stands in for it during the exchange (the host is not saved by trace).
@@ -115,7 +199,9 @@ function exchange(s: Session, client: Side, gapMs: number): FlowStep[] {
     return true;
   };
   const c = (d.seq >>> 0), sv = SERVER_ISN;
-  if (d.proto === 6) {
+  if (d.proto === 6 && d.dport === 21) {
+    ftpExchange(s, client, first, play, () => server);
+  } else if (d.proto === 6) {
     const req = d.payload.length ? d.payload : REQUEST;
     const mss = d.mss ?? 1460;
     if (!first('1. client → server: SYN', { flags: TCP_SYN, seq: c, ack: 0, mss, payload: new Uint8Array(0) })) return steps;
