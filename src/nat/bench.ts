@@ -12,12 +12,12 @@ import { Conntrack } from '../conntrack/conntrack';
 import * as C from '../conntrack/constants';
 import { CtPacket } from '../conntrack/packet';
 import { fillCtPacket } from '../engine/ctfill';
-import { Random, type NetContext } from '../engine/net';
+import { Random, type Clock as EngineClock, type NetContext } from '../engine/net';
 import { Skb } from '../engine/skb';
 import { compileTable, doTable, type CompiledTable, type TraversalResult } from '../engine/traverse';
 import { NF_ACCEPT } from '../engine/verdict';
 import { newHost, type Host } from '../host/model';
-import { newRuleset, type HookName } from '../rules/model';
+import { newRuleset, type HookName, type Ruleset } from '../rules/model';
 import { natHook } from './core';
 
 /** `ip` lines for a host with lo up and two veth links eth0 and eth1 (peers peer0, peer1), all up. */
@@ -28,6 +28,25 @@ export const TWO_LINKS: readonly string[][] = [
   ['ip', 'link', 'set', 'eth0', 'up'], ['ip', 'link', 'set', 'peer0', 'up'],
   ['ip', 'link', 'set', 'eth1', 'up'], ['ip', 'link', 'set', 'peer1', 'up'],
 ];
+
+/** A ruleset from iptables argument lists (`-6` added for IPv6); every line must succeed. */
+export function benchRuleset(family: 4 | 6, lines: string[][]): Ruleset {
+  let rs = newRuleset(family);
+  for (const l of lines) {
+    const r = runIptables(rs, family === 6 ? ['-6', ...l] : l);
+    assert.equal(r.code, 0, `${l.join(' ')}: ${r.stderr}`);
+    rs = r.rs;
+  }
+  return rs;
+}
+
+/** A NetContext around a host and a table, with a seeded random source and no output path. */
+export function benchNet(host: Host, ct: Conntrack, clock: EngineClock, seed: number): NetContext {
+  return {
+    host, conntrack: ct, clock, random: new Random(seed), extState: new Map(), log: [], trace: [], emitted: [],
+    output: () => undefined,
+  };
+}
 
 export function mkHost(cmds: string[][]): Host {
   let h = newHost();
@@ -63,20 +82,12 @@ export class NatBench {
   private readonly buf = new Uint8Array(4096);
 
   constructor(host: Host, family: 4 | 6, natRules: string[][], seed = 1) {
-    let rs = newRuleset(family);
-    for (const l of [['-t', 'nat', '-L', '-n'], ...natRules]) {
-      const r = runIptables(rs, family === 6 ? ['-6', ...l] : l);
-      assert.equal(r.code, 0, `${l.join(' ')}: ${r.stderr}`);
-      rs = r.rs;
-    }
+    const rs = benchRuleset(family, [['-t', 'nat', '-L', '-n'], ...natRules]);
     const t = rs.tables.get('nat');
     assert.ok(t);
     this.nat = compileTable(t);
     this.ct = new Conntrack({ clock: this.clock, buckets: 1024 });
-    this.net = {
-      host, conntrack: this.ct, clock: this.clock, random: new Random(seed), extState: new Map(), log: [], trace: [], emitted: [],
-      output: () => undefined,
-    };
+    this.net = benchNet(host, this.ct, this.clock, seed);
     this.skb.net = this.net;
     this.skb.ctp = this.ctp;
   }

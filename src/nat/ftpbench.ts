@@ -5,23 +5,22 @@
  * (+ CT template binding), nat DST; POSTROUTING nat SRC, then nf_confirm
  * (helper, sequence adjustment, confirm). Not used by the engine.
  */
-import assert from 'node:assert/strict';
-import { runIptables } from '../cli/iptables';
 import { Conntrack } from '../conntrack/conntrack';
 import * as C from '../conntrack/constants';
 import { CtPacket } from '../conntrack/packet';
 import { fillCtPacket } from '../engine/ctfill';
-import { Random, type NetContext } from '../engine/net';
+import type { NetContext } from '../engine/net';
 import { Skb } from '../engine/skb';
 import { compileTable, doTable, type CompiledTable, type TraversalResult } from '../engine/traverse';
 import { NF_ACCEPT, NF_DROP } from '../engine/verdict';
 import { ctBindTemplate } from '../extensions/targets/CT';
 import type { Host } from '../host/model';
-import { newRuleset, type HookName } from '../rules/model';
+import type { HookName } from '../rules/model';
 import { buildTcp4, buildTcp6 } from '../wire/build';
 import { ipv4DecTtl } from '../wire/ipv4';
 import { parseIp } from '../host/prefix';
 import { natHook } from './core';
+import { benchNet, benchRuleset } from './bench';
 import { ftpHelperHook } from './ftp';
 import { n4 } from './pkt';
 
@@ -41,21 +40,13 @@ export class FtpBench {
   private readonly buf = new Uint8Array(4096);
 
   constructor(host: Host, family: 4 | 6, rules: string[][], seed = 1) {
-    let rs = newRuleset(family);
-    for (const l of [['-t', 'raw', '-L', '-n'], ['-t', 'nat', '-L', '-n'], ...rules]) {
-      const r = runIptables(rs, family === 6 ? ['-6', ...l] : l);
-      assert.equal(r.code, 0, `${l.join(' ')}: ${r.stderr}`);
-      rs = r.rs;
-    }
+    const rs = benchRuleset(family, [['-t', 'raw', '-L', '-n'], ['-t', 'nat', '-L', '-n'], ...rules]);
     const raw = rs.tables.get('raw');
     const nat = rs.tables.get('nat');
     this.raw = raw ? compileTable(raw) : undefined;
     this.nat = nat ? compileTable(nat) : undefined;
     this.ct = new Conntrack({ clock: this.clock, buckets: 1024 });
-    this.net = {
-      host, conntrack: this.ct, clock: this.clock, random: new Random(seed), extState: new Map(), log: [], trace: [], emitted: [],
-      output: () => undefined,
-    };
+    this.net = benchNet(host, this.ct, this.clock, seed);
     this.skb.net = this.net;
     this.skb.ctp = this.ctp;
   }
