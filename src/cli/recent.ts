@@ -11,6 +11,7 @@
  * A list exists while a rule names it (xt_recent creates it at checkentry).
  */
 import { Engine } from '../engine/engine';
+import type { NetContext } from '../engine/net';
 import { recentProcRead, recentProcWrite, recentTables } from '../extensions/matches/recent';
 import { loadHost } from '../host/store';
 import { loadClock, StateClock } from '../state/conntrack-store';
@@ -29,31 +30,9 @@ export async function runRecent(argv: string[], dir: string, io: RecentIo): Prom
       const clock: StateClock = loadClock(dir);
       const engine = new Engine({ host: loadHost(dir), rules4: loadRuleset(dir, 4), rules6: loadRuleset(dir, 6), clock });
       loadRecent(dir, engine.net);
-      const [name, control] = argv;
-      if (name === undefined) {
-        for (const n of [...recentTables(engine.net).keys()].sort()) io.stdout(`${n}\n`);
-        return 0;
-      }
-      if (control === undefined) {
-        const text = recentProcRead(engine.net, name);
-        if (text === undefined) {
-          io.stderr(`cat: /proc/net/xt_recent/${name}: No such file or directory\n`);
-          return 1;
-        }
-        io.stdout(text);
-        return 0;
-      }
-      const r = recentProcWrite(engine.net, name, control);
-      if (r === 'ENOENT') {
-        io.stderr(`/proc/net/xt_recent/${name}: No such file or directory\n`);
-        return 1;
-      }
-      if (r === 'EINVAL') {
-        io.stderr(`echo: write error: Invalid argument\n`);
-        return 1;
-      }
-      saveRecent(dir, engine.net);
-      return 0;
+      const r = recentCommand(argv, engine.net, io);
+      if (r.changed) saveRecent(dir, engine.net);
+      return r.code;
     });
   } catch (e) {
     if (e instanceof LockBusy) {
@@ -62,4 +41,32 @@ export async function runRecent(argv: string[], dir: string, io: RecentIo): Prom
     }
     throw e;
   }
+}
+
+/** The /proc/net/xt_recent reads and writes on a host's live lists (shared by `netsieve run`). */
+export function recentCommand(argv: string[], net: NetContext, io: RecentIo): { code: number; changed: boolean } {
+  const [name, control] = argv;
+  if (name === undefined) {
+    for (const n of [...recentTables(net).keys()].sort()) io.stdout(`${n}\n`);
+    return { code: 0, changed: false };
+  }
+  if (control === undefined) {
+    const text = recentProcRead(net, name);
+    if (text === undefined) {
+      io.stderr(`cat: /proc/net/xt_recent/${name}: No such file or directory\n`);
+      return { code: 1, changed: false };
+    }
+    io.stdout(text);
+    return { code: 0, changed: false };
+  }
+  const r = recentProcWrite(net, name, control);
+  if (r === 'ENOENT') {
+    io.stderr(`/proc/net/xt_recent/${name}: No such file or directory\n`);
+    return { code: 1, changed: false };
+  }
+  if (r === 'EINVAL') {
+    io.stderr(`echo: write error: Invalid argument\n`);
+    return { code: 1, changed: false };
+  }
+  return { code: 0, changed: true };
 }

@@ -111,8 +111,9 @@ const MAX_PACKET = 65535 + 64;
 
 export class Engine {
   readonly net: NetContext;
-  readonly host: Host;
-  private readonly tables: Record<4 | 6, Map<TableName, CompiledTable>>;
+  host: Host;
+  private rules!: Record<4 | 6, Ruleset>;
+  private tables!: Record<4 | 6, Map<TableName, CompiledTable>>;
   private readonly skb = new Skb();
   private readonly ctp = new CtPacket();
   private readonly buf = new Uint8Array(MAX_PACKET);
@@ -130,8 +131,8 @@ export class Engine {
   private readonly onEmit?: EngineOptions['onEmit'];
   private readonly devs = new Map<string, DevConf>();
   private readonly devByIndex = new Map<number, string>();
-  private readonly fwd6: boolean;
-  private readonly ctChecksum: boolean;
+  private fwd6 = false;
+  private ctChecksum = true;
   private readonly scratch = new Uint8Array(16);
   /** IP reassembly before conntrack (nf_defrag, priority -400) and fragmentation on the way out. */
   private readonly defrag: Defrag;
@@ -173,8 +174,42 @@ export class Engine {
     conntrack.tab.onFree = (e) => ctForgetEntry(this.net, e);
     this.skb.ctp = this.ctp;
     this.trace = o.trace ?? false;
-    this.tables = { 4: compileAll(o.rules4), 6: compileAll(o.rules6) };
-    for (const rs of [o.rules4, o.rules6]) {
+    this.nat = o.nat ?? natHook;
+    this.onEmit = o.onEmit;
+    this.configure(o.host, o.rules4, o.rules6);
+  }
+
+  /**
+   * Replaces the rulesets and/or the host between two packets, as a table
+   * replace (do_replace in net/ipv4/netfilter/ip_tables.c swaps the whole
+   * table blob at once) or an `ip`/`sysctl` change does in the kernel. The
+   * conntrack table, the NAT bindings, the clock and the extensions' shared
+   * state (recent lists, limits) carry on. The engine is single-threaded,
+   * so no packet ever sees half of the change.
+   */
+  reload(o: { host?: Host; rules4?: Ruleset; rules6?: Ruleset }): void {
+    this.configure(o.host ?? this.host, o.rules4 ?? this.rules[4], o.rules6 ?? this.rules[6]);
+    this.hostChanged();
+  }
+
+  /** The rulesets the engine runs (their rules hold the live counters). */
+  ruleset(family: 4 | 6): Ruleset {
+    return this.rules[family];
+  }
+
+  /** Real-time use: reassembly queues whose time ran out (done by advance() on the engine's own clock). */
+  expire(): void {
+    this.expireFragments();
+  }
+
+  private configure(host: Host, rules4: Ruleset, rules6: Ruleset): void {
+    this.host = host;
+    this.net.host = host;
+    this.rules = { 4: rules4, 6: rules6 };
+    this.tables = { 4: compileAll(rules4), 6: compileAll(rules6) };
+    this.tracking[4] = false;
+    this.tracking[6] = false;
+    for (const rs of [rules4, rules6]) {
       for (const t of rs.tables.values()) {
         for (const c of t.chains.values()) {
           for (const r of c.rules) {
@@ -190,7 +225,6 @@ export class Engine {
         }
       }
     }
-    this.nat = o.nat ?? natHook;
     for (const fam of [4, 6] as const) {
       // Without a rule that needs it, conntrack (and so NAT) does not run for the family at all.
       const ct = this.tracking[fam];
@@ -209,23 +243,25 @@ export class Engine {
     }
     // One nat-table runner per hook, built once (no closure per packet).
     for (const fam of [4, 6] as const) {
+      this.natRunners[fam] = {};
       const nat = this.tables[fam].get('nat');
       if (!nat) continue;
       for (const h of ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'] as const) {
         this.natRunners[fam][h] = (s: Skb) => this.runTable(this.result, nat, s, h);
       }
     }
-    this.onEmit = o.onEmit;
-    for (const i of o.host.ifaces) {
+    this.devs.clear();
+    this.devByIndex.clear();
+    for (const i of host.ifaces) {
       this.devs.set(i.name, {
         index: i.index, mtu: i.mtu,
-        forwarding: readSysctl(o.host, `net.ipv4.conf.${i.name}.forwarding`) !== '0',
-        rpFilter: effectiveRpFilter(o.host, i.name),
+        forwarding: readSysctl(host, `net.ipv4.conf.${i.name}.forwarding`) !== '0',
+        rpFilter: effectiveRpFilter(host, i.name),
       });
       this.devByIndex.set(i.index, i.name);
     }
-    this.fwd6 = readSysctl(o.host, 'net.ipv6.conf.all.forwarding') === '1';
-    this.ctChecksum = readSysctl(o.host, 'net.netfilter.nf_conntrack_checksum') !== '0';
+    this.fwd6 = readSysctl(host, 'net.ipv6.conf.all.forwarding') === '1';
+    this.ctChecksum = readSysctl(host, 'net.netfilter.nf_conntrack_checksum') !== '0';
   }
 
   /** The result object: fresh per packet, or one reused object in the allocation-free mode (onEmit, no trace). */
