@@ -5,9 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { Command } from 'commander';
-import type { Family } from '../rules/model';
-import { defaultStateDir, loadRuleset, LockBusy, storeRuleset, withLock } from '../state/store';
-import { RestoreError } from '../rules/restore';
+import { defaultStateDir, LockBusy, withLock } from '../state/store';
 import { loadHost, storeHost } from '../host/store';
 import { runIp, runListen, runSysctl } from './host-commands';
 import { runConntrack } from './conntrack';
@@ -18,35 +16,25 @@ import { runRecent } from './recent';
 import { runDemo } from './demo';
 import { runFwtest } from './fwtest';
 import { loadClock, loadConntrackState, storeConntrackState } from '../state/conntrack-store';
-import { parseRestoreArgs, runIptables, runRestore, runSave, type ProgResult } from './iptables';
+import { parseRestoreArgs } from './iptables';
+import { FAMILY_PROGS, runFamilyInProcess } from './family';
+import { readRunInfo, sendControl } from '../live/control';
+import { runRun } from './run';
+import { isNeigh } from '../live/exec';
+import { loadNeigh, storeNeigh } from '../live/neigh-layer';
+import { runIpNeigh } from '../host/neigh-cmd';
+import { runApply } from './apply';
 
 const HOST_PROGS: Record<string, typeof runIp> = { ip: runIp, sysctl: runSysctl, listen: runListen };
 
 /** netsieve's own commands that drive the engine or write whole state directories. */
 type EngineProg = (argv: string[], dir: string, io: { stdout: (s: string) => void; stderr: (s: string) => void; isTTY: boolean }) => Promise<number>;
-const ENGINE_PROGS: Record<string, EngineProg> = { init: runInit, replay: runReplay, trace: runTrace, recent: runRecent, demo: runDemo, test: runFwtest };
-
-const FAMILY_PROGS: Record<string, { family: Family; kind: 'iptables' | 'save' | 'restore' }> = {
-  iptables: { family: 4, kind: 'iptables' },
-  ip6tables: { family: 6, kind: 'iptables' },
-  'iptables-save': { family: 4, kind: 'save' },
-  'ip6tables-save': { family: 6, kind: 'save' },
-  'iptables-restore': { family: 4, kind: 'restore' },
-  'ip6tables-restore': { family: 6, kind: 'restore' },
+const ENGINE_PROGS: Record<string, EngineProg> = {
+  init: runInit, replay: runReplay, trace: runTrace, recent: runRecent, demo: runDemo, test: runFwtest, run: runRun, apply: runApply,
 };
 
-function waitArg(argv: string[]): number | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-w' || a === '--wait') {
-      const n = argv[i + 1];
-      return n !== undefined && /^[0-9]+$/.test(n) ? Number(n) : Infinity;
-    }
-    const m = /^(?:-w|--wait=)([0-9]+)$/.exec(a);
-    if (m) return Number(m[1]);
-  }
-  return undefined;
-}
+/** Programs a running router (`netsieve run` on the same state dir) carries out on its live state. */
+const LIVE_FORWARDED = new Set(['ip', 'sysctl', 'listen', 'conntrack', 'trace', 'recent', 'status']);
 
 function emit(r: { code: number; stdout: string; stderr: string }): number {
   if (r.stdout) process.stdout.write(r.stdout);
@@ -75,31 +63,9 @@ export async function runFamilyProgram(name: string, argv: string[], stateDir: s
       return 1;
     }
   }
-  try {
-    return withLock(stateDir, waitArg(argv), () => {
-      const rs = loadRuleset(stateDir, spec.family);
-      let r: ProgResult;
-      if (spec.kind === 'iptables') r = runIptables(rs, argv);
-      else if (spec.kind === 'save') r = runSave(rs, argv);
-      else {
-        const o = parseRestoreArgs(argv, spec.family);
-        if ('error' in o) throw new Error('unreachable');
-        r = runRestore(rs, input ?? '', o);
-      }
-      if (r.code === 0 && r.changed) storeRuleset(stateDir, r.rs);
-      return emit(r);
-    });
-  } catch (e) {
-    if (e instanceof RestoreError) {
-      process.stderr.write(`netsieve: the saved ruleset in ${stateDir} cannot be read:\n${e.text}`);
-      return 1;
-    }
-    if (e instanceof LockBusy) {
-      process.stderr.write('Another app is currently holding the xtables lock. Perhaps you want to use the -w option?\n');
-      return 4;
-    }
-    throw e;
-  }
+  const live = await sendControl(stateDir, { prog: name, argv, input });
+  if (live) return emit(live);
+  return emit(runFamilyInProcess(name, argv, input, stateDir));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -114,6 +80,18 @@ export async function main(argv: string[]): Promise<number> {
   const rest = argv.slice(i);
   const dir = stateDir ?? defaultStateDir();
   if (rest.length > 0 && FAMILY_PROGS[rest[0]]) return runFamilyProgram(rest[0], rest.slice(1), dir);
+  if (rest.length > 0 && LIVE_FORWARDED.has(rest[0])) {
+    const live = await sendControl(dir, { prog: rest[0], argv: rest.slice(1) });
+    if (live) return emit(live);
+    if (rest[0] === 'status') {
+      process.stderr.write(`netsieve status: no router is running on ${dir}\n`);
+      return 1;
+    }
+  }
+  if (rest[0] === 'init' && readRunInfo(dir)) {
+    process.stderr.write(`netsieve init: a router is running on ${dir} (pid ${readRunInfo(dir)?.pid}); stop it first\n`);
+    return 1;
+  }
   const engineProg = rest.length > 0 ? ENGINE_PROGS[rest[0]] : undefined;
   if (engineProg) {
     // replay draws its progress bar on stderr; the others colour what they print on stdout.
@@ -129,6 +107,17 @@ export async function main(argv: string[]): Promise<number> {
       const ct = loadConntrackState(dir, host, clock);
       const r = runConntrack(rest.slice(1), ct);
       if (r.changed) storeConntrackState(dir, ct, clock);
+      return emit(r);
+    });
+  }
+  if (rest[0] === 'ip' && isNeigh(rest.slice(1))) {
+    // The neighbour table a router saved when it stopped (DIR/neigh.json).
+    return withLock(dir, undefined, () => {
+      const host = loadHost(dir);
+      const now = loadClock(dir).ms;
+      const t = loadNeigh(dir, host, now);
+      const r = runIpNeigh(rest.slice(1), t, host, now);
+      if (r.changed) storeNeigh(dir, t, host, now);
       return emit(r);
     });
   }
@@ -168,6 +157,9 @@ export async function main(argv: string[]): Promise<number> {
   program.command('recent').description('the /proc/net/xt_recent view: recent [NAME [+ADDR|-ADDR|/]]').allowUnknownOption().helpOption(false);
   program.command('replay').description('play pcap/pcapng captures through the host: --in IFACE=FILE ... [--local FILE] --out-dir OUT').allowUnknownOption().helpOption(false);
   program.command('conntrack').description('conntrack-tools conntrack -L [-o extended] [-f ipv4|ipv6], -F, -C, -D on the saved table').allowUnknownOption().helpOption(false);
+  program.command('run').description('route and filter live traffic: run --attach IFACE=packet:DEVICE|IFACE=tun:NAME ... [--log FILE]').allowUnknownOption().helpOption(false);
+  program.command('status').description('what a running router (netsieve run) on the state dir is doing').allowUnknownOption().helpOption(false);
+  program.command('apply').description('iptables-apply: apply FILE [-t SECONDS], rolled back unless confirmed in time').allowUnknownOption().helpOption(false);
   program.command('listen').description('declare local listening sockets: listen tcp|udp ADDR:PORT, listen -d ..., listen').allowUnknownOption().helpOption(false);
   try {
     await program.parseAsync(rest, { from: 'user' });

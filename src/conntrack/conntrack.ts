@@ -137,6 +137,15 @@ export class Conntrack implements TcpHost {
     this.tab.free(e);
   }
 
+  /**
+   * Frees the entries killed while a packet may still have held them
+   * (their refcount's last put). Called at the next packet, or by the
+   * caller between packets (a live router after a notifier event).
+   */
+  settle(): void {
+    if (this.deferredCount) this.releaseDeferred();
+  }
+
   private releaseDeferred(): void {
     for (let i = 0; i < this.deferredCount; i++) this.release(this.deferred[i]);
     this.deferredCount = 0;
