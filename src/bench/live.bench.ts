@@ -79,7 +79,9 @@ async function main(): Promise<void> {
   let router: ChildProcess | undefined;
   try {
     n.setup();
-    router = n.spawn(n.rtr, [process.execPath, BIN, '--state', dir, 'run', '--attach', `eth0=packet:${n.rLan}`, '--attach', `eth1=packet:${n.rWan}`, '--log', path.join(dir, 'live.log')]);
+    // NSV_ROUTER_NODE_ARGS: extra node options for the router process (e.g. --cpu-prof to profile it).
+    const nodeArgs = (process.env.NSV_ROUTER_NODE_ARGS ?? '').split(' ').filter((x) => x);
+    router = n.spawn(n.rtr, [process.execPath, ...nodeArgs, BIN, '--state', dir, 'run', '--attach', `eth0=packet:${n.rLan}`, '--attach', `eth1=packet:${n.rWan}`, '--log', path.join(dir, 'live.log')]);
     let err = '';
     router.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
     for (let i = 0; i < 100 && !err.includes('Ctrl-C stops'); i++) await sleep(100);

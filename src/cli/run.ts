@@ -12,7 +12,6 @@ import * as fs from 'node:fs';
 import { loadNativeIo, type NativeIo } from '../io/native';
 import { parseAttach, type Attachment } from '../live/attach';
 import { makeNeighLayer } from '../live/neigh-layer';
-import { makeRxOffload } from '../live/offload-rx';
 import { LiveSession } from '../live/session';
 
 export const RUN_USAGE = `Usage: netsieve [--state DIR] run --attach IFACE=packet:DEVICE|IFACE=tun:NAME ... [options]
@@ -93,7 +92,6 @@ export async function runRun(argv: string[], dir: string, io: RunIo): Promise<nu
       },
       deviceMac: (dev) => nio.linkInfo(dev).mac,
       makeNeigh: makeNeighLayer,
-      rxOffload: makeRxOffload(),
       log,
     });
   } catch (e) {

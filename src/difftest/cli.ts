@@ -1,6 +1,6 @@
 /**
  * npm run difftest -- [--cases N] [--seed S] [--no-fixed] [--include-known]
- *                     [--save DIR] [--no-shrink] [--quiet]
+ *                     [--save DIR] [--no-shrink] [--quiet] [--only REGEX]
  *
  * Runs the fixed scenarios, the saved regressions and N random cases from
  * seed S through the kernel (namespaces) and netsieve, shrinks every failing
@@ -14,7 +14,7 @@ import type { DiffCase } from './case';
 import { formatMismatch } from './compare';
 import { generateCase, needsConntrack } from './generator';
 import { runCase } from './run';
-import { fixedScenarios } from './scenarios';
+import { allFixedScenarios } from './fixed';
 import { loadRegressions, saveRegression, shrinkCase } from './shrink';
 import { difftestUnavailable, Topology } from './topology';
 
@@ -23,6 +23,7 @@ export const REGRESSION_DIR = path.join(__dirname, '..', '..', 'src', 'difftest'
 function main(argv: string[]): number {
   let cases = 50, seed = Date.now() % 100000, fixed = true, includeKnown = false, shrink = true, quiet = false;
   let save = REGRESSION_DIR;
+  let only: RegExp | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -37,6 +38,7 @@ function main(argv: string[]): number {
     else if (a === '--no-shrink') shrink = false;
     else if (a === '--quiet') quiet = true;
     else if (a === '--save') save = path.resolve(argv[++i] ?? '.');
+    else if (a === '--only') only = new RegExp(argv[++i] ?? '', 'i');
     else { process.stderr.write(`difftest: unknown argument ${a}\n`); return 2; }
   }
   const why = difftestUnavailable();
@@ -47,9 +49,10 @@ function main(argv: string[]): number {
   try {
     const list: { c: DiffCase; random: boolean }[] = [];
     if (fixed) {
-      for (const c of fixedScenarios()) list.push({ c, random: false });
+      for (const c of allFixedScenarios()) list.push({ c, random: false });
       for (const c of loadRegressions(save)) list.push({ c, random: false });
     }
+    if (only) for (let i = list.length - 1; i >= 0; i--) if (!only.test(list[i].c.name)) list.splice(i, 1);
     for (let i = 0; i < cases; i++) list.push({ c: generateCase(seed, i, { avoidKnown: !includeKnown }), random: true });
     for (const { c, random } of list) {
       let r;
@@ -74,10 +77,10 @@ function main(argv: string[]): number {
       if (random && shrink) {
         // The shrunk case must still show the first mismatch's kind, and keep clear of known gaps when the generator did.
         const kind = r.mismatches[0].kind;
-        const keep = (x: DiffCase): boolean => includeKnown || needsConntrack(x.rules);
+        const keep = (x: DiffCase): boolean => includeKnown || needsConntrack([...x.rules, ...(x.rules6 ?? [])]);
         const s = shrinkCase(c, (x) => runCase(topo, x).mismatches.some((m) => m.kind === kind), 80, keep);
         const final = runCase(topo, s.c);
-        const file = saveRegression(save, `seed-${seed}-case-${c.name.split(' ').pop()}`, s.c, final.mismatches);
+        const file = saveRegression(save, `seed-${seed}-case-${/case (\d+)/.exec(c.name)?.[1] ?? 'x'}${c.rules6 ? '-ipv6' : ''}`, s.c, final.mismatches);
         process.stdout.write(`      shrunk in ${s.runs} runs to ${s.c.packets.length} packets, ${s.c.rules.length} rules, ${s.c.host.length} host lines: ${file}\n`);
         process.stdout.write(`${JSON.stringify(s.c, null, 1)}\n${final.mismatches.map(formatMismatch).join('\n')}\n`);
       }

@@ -4,7 +4,7 @@
  * counters. See normalise.ts for the only things taken out first.
  */
 import { LINKS, type DiffCase } from './case';
-import { checksumOk, completeChecksum, describePacket, normaliseRandomId, PortAliases } from './normalise';
+import { checksumOk, completeChecksum, describePacket, normaliseFragId6, normaliseRandomId, PortAliases } from './normalise';
 import type { SideRun } from './sides';
 
 export interface Mismatch {
@@ -19,6 +19,8 @@ export interface Mismatch {
 export const TIMEOUT_TOLERANCE_S = 2;
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+/** Reports show the first 200 bytes of a packet (the comparison uses all of them). */
+const short = (h: string): string => (h.length > 400 ? `${h.slice(0, 400)}… (${h.length / 2} bytes)` : h);
 
 export function compareRuns(c: DiffCase, k: SideRun, n: SideRun): Mismatch[] {
   const out: Mismatch[] = [];
@@ -39,23 +41,27 @@ export function compareRuns(c: DiffCase, k: SideRun, n: SideRun): Mismatch[] {
       const origins = n.origins?.[i].get(l.dev) ?? [];
       const where = `packet ${i}${p.what ? ` (${p.what})` : ''} -> ${l.dev}`;
       ns.forEach((b, j) => {
-        if (!checksumOk(b)) out.push({ kind: 'checksum', where: `${where} #${j}`, kernel: '', netsieve: `bad checksum: ${describePacket(b)} ${hex(b)}` });
+        // A forwarded packet keeps the sender's checksum, wrong or not.
+        if (!checksumOk(b) && !(origins[j] === 'forward' && !checksumOk(input))) out.push({ kind: 'checksum', where: `${where} #${j}`, kernel: '', netsieve: `bad checksum: ${describePacket(b)} ${hex(b)}` });
       });
       const m = Math.min(ks.length, ns.length);
       let differ = ks.length !== ns.length;
       for (let j = 0; j < m; j++) {
         if (origins[j] !== 'forward') normaliseRandomId(ks[j], ns[j]);
+        normaliseFragId6(ks[j], ns[j], input);
         aliases.apply(ks[j]);
         if (hex(ks[j]) !== hex(ns[j]) && !aliases.learn(ks[j], ns[j], input)) differ = true;
       }
       if (differ) {
-        const fmt = (list: Uint8Array[]): string => list.map((b) => `\n      ${describePacket(b)}\n      ${hex(b)}`).join('') || ' (nothing)';
+        const fmt = (list: Uint8Array[]): string => list.map((b) => `\n      ${describePacket(b)}\n      ${short(hex(b))}`).join('') || ' (nothing)';
         out.push({ kind: 'packets', where, kernel: fmt(ks), netsieve: fmt(ns) });
       }
     }
   });
   out.push(...compareConntrack(k.conntrack, n.conntrack, aliases));
+  out.push(...compareConntrack(k.conntrack6, n.conntrack6, aliases, 'conntrack -L -f ipv6'));
   out.push(...compareCounters(k.save, n.save));
+  out.push(...compareCounters(k.save6, n.save6, 'ip6tables-save'));
   return out;
 }
 
@@ -77,12 +83,12 @@ export function parseConntrack(text: string, aliases?: PortAliases): CtEntry[] {
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-export function compareConntrack(ktext: string, ntext: string, aliases?: PortAliases): Mismatch[] {
+export function compareConntrack(ktext: string, ntext: string, aliases?: PortAliases, where = 'conntrack -L'): Mismatch[] {
   const ks = parseConntrack(ktext, aliases), ns = parseConntrack(ntext);
   const same = ks.length === ns.length && ks.every((e, i) => e.key === ns[i].key && Math.abs(e.timeout - ns[i].timeout) <= TIMEOUT_TOLERANCE_S);
   if (same) return [];
   const fmt = (l: CtEntry[]): string => l.map((e) => `\n      ${e.line}`).join('') || ' (empty)';
-  return [{ kind: 'conntrack', where: 'conntrack -L', kernel: fmt(ks), netsieve: fmt(ns) }];
+  return [{ kind: 'conntrack', where, kernel: fmt(ks), netsieve: fmt(ns) }];
 }
 
 /** `iptables-save -c` split by table, comment lines dropped. */
@@ -97,7 +103,7 @@ export function saveTables(text: string): Map<string, string[]> {
   return m;
 }
 
-export function compareCounters(ktext: string, ntext: string): Mismatch[] {
+export function compareCounters(ktext: string, ntext: string, prog = 'iptables-save'): Mismatch[] {
   const ks = saveTables(ktext), ns = saveTables(ntext);
   const out: Mismatch[] = [];
   for (const t of new Set([...ks.keys(), ...ns.keys()])) {
@@ -105,7 +111,7 @@ export function compareCounters(ktext: string, ntext: string): Mismatch[] {
     if (a.join('\n') === b.join('\n')) continue;
     const diff: string[] = [];
     for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) diff.push(`line ${i + 1}`);
-    out.push({ kind: 'counters', where: `iptables-save -c -t ${t} (${diff.join(', ')})`, kernel: `\n      ${a.join('\n      ')}`, netsieve: `\n      ${b.join('\n      ')}` });
+    out.push({ kind: 'counters', where: `${prog} -c -t ${t} (${diff.join(', ')})`, kernel: `\n      ${a.join('\n      ')}`, netsieve: `\n      ${b.join('\n      ')}` });
   }
   return out;
 }

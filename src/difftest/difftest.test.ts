@@ -4,7 +4,7 @@
  * router in namespaces and through netsieve. Skipped (with the reason)
  * without root, namespaces, iptables-legacy, conntrack or python3; under
  * CI=true a missing oracle fails. DIFFTEST_CASES / DIFFTEST_SEED change the
- * random part (default 25 cases, seed 1).
+ * random part (default 25 cases, seed 1; about a quarter of them IPv6).
  *
  * The harness itself is checked first without the kernel (normalisation,
  * comparison) and then on a known mismatch: a ruleset altered on netsieve's
@@ -21,6 +21,10 @@ import { generateCase, needsConntrack } from './generator';
 import { checksumOk, completeChecksum, normaliseRandomId, PortAliases, view } from './normalise';
 import { runCase } from './run';
 import { fixedScenarios, pkt } from './scenarios';
+import { allFixedScenarios } from './fixed';
+import { badL4Checksum, evenPieces, frag4, frag6, withExt6, withOpts4, DSTOPTS_PAD, HBH_ROUTER_ALERT } from './craft';
+import { packet6, rule6 } from './family6';
+import { isMldNoise, normaliseFragId6, pseudoHeaderSum } from './normalise';
 import { loadRegressions } from './shrink';
 import { runNetsieve } from './sides';
 import { difftestUnavailable, Topology } from './topology';
@@ -32,7 +36,8 @@ describe('harness without the kernel', () => {
   test('a partial (pseudo-header only) TCP checksum is completed, a right one kept', () => {
     const good = tcp({ src: '192.168.0.10', dst: '198.51.100.7', sport: 1, dport: 2, flags: TCP_RST });
     const partial = good.slice();
-    partial[36] = 0x12; partial[37] = 0x34;
+    const ph = pseudoHeaderSum(view(partial));
+    partial[36] = ph >> 8; partial[37] = ph & 0xff;
     assert.equal(checksumOk(partial), false);
     assert.equal(hex(completeChecksum(partial)), hex(good));
     assert.equal(hex(completeChecksum(good)), hex(good));
@@ -90,10 +95,60 @@ describe('harness without the kernel', () => {
     assert.equal(view(rst[0]).tcpFlags & TCP_RST, TCP_RST);
   });
 
+  test('a forwarded wrong checksum stays wrong; only a pseudo-header-only checksum is completed', () => {
+    const bad = badL4Checksum(udp({ src: '192.168.0.10', dst: '198.51.100.7', sport: 1, dport: 2 }));
+    assert.equal(checksumOk(bad), false);
+    assert.equal(hex(completeChecksum(bad)), hex(bad));
+  });
+
+  test('IPv6 flow labels are zeroed for generated packets, fragment IDs only when neither side kept the input\'s', () => {
+    const a = udp({ src: '2001:db8::1', dst: '2001:db8::10', sport: 1, dport: 2 });
+    const b = a.slice(); b[1] = 0x0a; b[2] = 0xbc; b[3] = 0xde;
+    normaliseRandomId(a, b);
+    assert.equal(hex(a), hex(b));
+    const dgram = udp({ src: '2001:db8::10', dst: '2001:db8:100::7', sport: 1, dport: 2, data: new Uint8Array(100) });
+    const [input] = frag6(dgram, evenPieces(108, 56), 7);
+    const [k] = frag6(dgram, evenPieces(108, 56), 0x1111), [n] = frag6(dgram, evenPieces(108, 56), 0x2222);
+    normaliseFragId6(k, n, input);
+    assert.equal(hex(k), hex(n));
+    const [kept] = frag6(dgram, evenPieces(108, 56), 7), [drawn] = frag6(dgram, evenPieces(108, 56), 0x2222);
+    normaliseFragId6(kept, drawn, input);
+    assert.notEqual(hex(kept), hex(drawn), 'one side keeping the ID while the other draws one is a difference');
+  });
+
+  test('crafted packets parse as intended: fragments, extension headers, options, MLD', () => {
+    const d = udp({ src: '192.168.0.10', dst: '198.51.100.7', sport: 1, dport: 2, data: new Uint8Array(100) });
+    const f = frag4(d, evenPieces(108, 56));
+    assert.deepEqual(f.map((x) => [view(x).isFragment, view(x).firstFragment]), [[true, true], [true, false]]);
+    const e = withExt6(udp({ src: '2001:db8::10', dst: '2001:db8::1', sport: 1, dport: 2 }), [DSTOPTS_PAD]);
+    assert.equal(view(e).proto, 17);
+    assert.ok(checksumOk(e));
+    const o = withOpts4(d, [1, 1, 1, 0]);
+    assert.equal(view(o).l4 - view(o).l3, 24);
+    assert.ok(checksumOk(o));
+    const mld = withExt6(icmp({ src: 'fe80::ff:fe00:10', dst: 'ff02::16', type: 143, ttl: 1 }), [HBH_ROUTER_ALERT]);
+    assert.equal(isMldNoise(mld), true);
+    assert.equal(isMldNoise(icmp({ src: '2001:db8::1', dst: '2001:db8::10', type: 129 })), false);
+  });
+
+  test('IPv4 random cases map onto IPv6 ones', () => {
+    assert.equal(rule6('-A FORWARD -p icmp -s 192.168.0.0/24 -d 198.51.100.7 -j REJECT --reject-with icmp-host-unreachable'),
+      '-A FORWARD -p ipv6-icmp -s 2001:db8::/64 -d 2001:db8:100::7 -j REJECT --reject-with icmp6-addr-unreachable');
+    assert.equal(rule6('-t nat -A PREROUTING -i eth1 -p tcp --dport 8080 -j DNAT --to-destination 192.168.0.10:80'),
+      '-t nat -A PREROUTING -i eth1 -p tcp --dport 8080 -j DNAT --to-destination [2001:db8::10]:80');
+    const p = packet6(pkt(icmp({ src: '192.168.0.10', dst: '203.0.113.1', type: 8, ttl: 1 })));
+    const v = view(new Uint8Array(Buffer.from(p.hex, 'hex')));
+    assert.equal(v.family, 6);
+    assert.equal(v.icmpType, 128);
+    assert.equal(v.ttl, 1);
+    assert.ok(checksumOk(v.buf));
+    assert.equal(p.dev, 'eth0');
+  });
+
   test('the generator is deterministic per seed and makes namespaces with and without conntrack', () => {
     assert.deepEqual(generateCase(7, 3, { avoidKnown: true }), generateCase(7, 3, { avoidKnown: true }));
     const kinds = new Set<boolean>();
-    for (let i = 0; i < 50; i++) kinds.add(needsConntrack(generateCase(7, i, { avoidKnown: true }).rules));
+    for (let i = 0; i < 50; i++) { const c = generateCase(7, i, { avoidKnown: true }); kinds.add(needsConntrack([...c.rules, ...(c.rules6 ?? [])])); }
     assert.deepEqual([...kinds].sort(), [false, true]);
   });
 });
@@ -131,7 +186,7 @@ describe('netsieve against the kernel', () => {
     assert.ok(kinds.has('setup') === false);
   });
 
-  for (const c of fixedScenarios()) test(`scenario: ${c.name}`, check(c));
+  for (const c of allFixedScenarios()) test(`scenario: ${c.name}`, check(c));
   for (const c of loadRegressions(REGRESSIONS)) test(`regression: ${c.name}`, check(c));
   const n = Number(process.env.DIFFTEST_CASES ?? 25), seed = Number(process.env.DIFFTEST_SEED ?? 1);
   for (let i = 0; i < n; i++) {

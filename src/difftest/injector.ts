@@ -24,7 +24,7 @@ export interface PeerLink {
   routerMac: string;
 }
 
-export interface InjectPacket { peer: number; hex: string; }
+export interface InjectPacket { peer: number; hex: string; /** Seconds to wait (capturing into the previous slot) before this packet. */ delay?: number; }
 
 export interface CapturedFrame {
   peer: number;
@@ -83,6 +83,8 @@ drain(-1, time.monotonic() + spec['settle'], out['stray'])
 gap = spec['gap']
 t0 = time.monotonic()
 for i, pk in enumerate(spec['packets']):
+    if pk.get('delay'):
+        drain(i - 1, time.monotonic() + pk['delay'], out['frames'])
     ip = bytes.fromhex(pk['hex'])
     et = b'\x86\xdd' if ip[0] >> 4 == 6 else b'\x08\x00'
     t = time.monotonic()

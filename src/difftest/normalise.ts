@@ -12,6 +12,11 @@
  *   (net/ipv4/route.c) draws them from a hashed, randomly keyed counter.
  *   Forwarded packets keep the sender's ID and are compared as they are;
  *   DF packets the host generates carry 0 (ip_select_ident) and are compared.
+ * - The IPv6 flow label of packets the host generates: with the default
+ *   net.ipv6.auto_flowlabels=1, ip6_make_flowlabel (include/net/ipv6.h)
+ *   derives it from the flow hash, whose key is random per boot.
+ * - The identification of IPv6 fragments made from a gathered datagram
+ *   (ipv6_select_ident: keyed hash), when neither side kept the input's.
  * - A NAT source port chosen after a clash (nf_nat_core.c
  *   nf_nat_l4proto_unique_tuple: a keyed hash or prandom): when the two
  *   sides differ only in one port of a translated packet, and neither port
@@ -22,7 +27,7 @@
  *   the router, but no case has one (no listening sockets): RSTs carry none,
  *   and forwarded segments keep the sender's options.
  */
-import { PacketView, IPPROTO_TCP, IPPROTO_UDP } from '../wire/packet';
+import { PacketView, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/packet';
 import { get16, put16 } from '../wire/checksum';
 import { ipv4SetChecksum } from '../wire/ipv4';
 
@@ -43,14 +48,45 @@ export function view(b: Uint8Array): PacketView {
   return v;
 }
 
-/** Completes the transport checksum as the device would (an IPv4 UDP checksum of 0, "none", stays 0). */
+/**
+ * An MLD message of the router (ICMPv6 130-132 or 143, RFC 3810), behind its
+ * hop-by-hop header. The router sends them when it joins or leaves a group,
+ * which a change of IPv6 forwarding does (the all-routers groups); sides.ts
+ * waits for them to be over before each case, so this filter only keeps a
+ * late retransmission from being taken for an answer. netsieve has no MLD.
+ */
+export function isMldNoise(b: Uint8Array): boolean {
+  if (b.length < 48 || b[0] >> 4 !== 6 || b[24] !== 0xff) return false;
+  const v = view(b);
+  return v.l3Ok() && v.proto === IPPROTO_ICMPV6 && (v.icmpType === 143 || (v.icmpType >= 130 && v.icmpType <= 132));
+}
+
+/**
+ * Completes a partial transport checksum as the device would: only when the
+ * field holds the pseudo-header sum alone (what CHECKSUM_PARTIAL leaves,
+ * e.g. nf_reject_ipv4.c's ~tcp_v4_check(len, saddr, daddr, 0)). A wrong
+ * checksum the router forwarded as it came is left wrong.
+ */
 export function completeChecksum(b: Uint8Array): Uint8Array {
   const out = b.slice();
   const v = view(out);
-  if (!v.l3Ok() || v.isFragment) return out;
-  if (v.proto === IPPROTO_UDP && v.family === 4 && v.ipEnd - v.l4 >= 8 && get16(out, v.l4 + 6) === 0) return out;
+  if (!v.l3Ok() || v.isFragment || !v.hasPorts || (v.proto !== IPPROTO_TCP && v.proto !== IPPROTO_UDP)) return out;
+  if (v.l4ChecksumOk()) return out;
+  const at = v.l4 + (v.proto === IPPROTO_TCP ? 16 : 6);
+  if (get16(out, at) !== pseudoHeaderSum(v)) return out;
   v.setL4Checksum();
   return out;
+}
+
+/** The folded, uncomplemented sum of the pseudo-header (RFC 793 / RFC 8200 8.1). */
+export function pseudoHeaderSum(v: PacketView): number {
+  const b = v.buf;
+  let sum = 0;
+  for (let i = 0; i < v.addrLen; i += 2) sum += get16(b, v.srcOff + i) + get16(b, v.dstOff + i);
+  const len = v.ipEnd - v.l4;
+  sum += v.proto + (len & 0xffff) + (len >>> 16);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
 }
 
 /** True when the transport checksum of a packet is right (fragments and unknown protocols pass). */
@@ -61,11 +97,35 @@ export function checksumOk(b: Uint8Array): boolean {
 
 const IP_DF = 0x4000;
 
-/** Zeroes the IP ID of two paired IPv4 packets when both lack DF (a random ID); header checksums redone. */
+/**
+ * Zeroes the IP ID of two paired IPv4 packets when both lack DF (a random
+ * ID), header checksums redone; zeroes the flow label of two IPv6 packets
+ * (ip6_make_flowlabel with the default auto_flowlabels=1 hashes the flow
+ * with a random key). Only called for packets the host generated.
+ */
 export function normaliseRandomId(k: Uint8Array, n: Uint8Array): void {
+  if (k.length >= 40 && n.length >= 40 && k[0] >> 4 === 6 && n[0] >> 4 === 6) {
+    for (const b of [k, n]) { b[1] &= 0xf0; b[2] = 0; b[3] = 0; }
+    return;
+  }
   if (k.length < 20 || n.length < 20 || k[0] >> 4 !== 4 || n[0] >> 4 !== 4) return;
   if ((get16(k, 6) & IP_DF) !== 0 || (get16(n, 6) & IP_DF) !== 0) return;
   for (const b of [k, n]) { put16(b, 4, 0); ipv4SetChecksum(b, 0); }
+}
+
+/**
+ * The identification of IPv6 fragments the router makes from a datagram
+ * conntrack's defrag gathered: ip6_fragment draws a new one
+ * (ipv6_select_ident, a hash with a random key), so when both sides drew
+ * one (neither kept the input fragment's) both are zeroed. Only a fragment
+ * header right after the IPv6 header is looked at.
+ */
+export function normaliseFragId6(k: Uint8Array, n: Uint8Array, input: Uint8Array): void {
+  if (k.length < 48 || n.length < 48 || k[0] >> 4 !== 6 || n[0] >> 4 !== 6 || k[6] !== 44 || n[6] !== 44) return;
+  const id = (b: Uint8Array): number => ((b[44] << 24) | (b[45] << 16) | (b[46] << 8) | b[47]) >>> 0;
+  const kept = input.length >= 48 && input[0] >> 4 === 6 && input[6] === 44 ? id(input) : -1;
+  if (id(k) === kept || id(n) === kept) return;
+  for (const b of [k, n]) b.fill(0, 44, 48);
 }
 
 /** Kernel port -> netsieve port, per transport protocol, learnt during one case. */

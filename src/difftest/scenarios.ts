@@ -6,10 +6,11 @@
  */
 import { icmp, rawIp4, tcp, TcpConv, udp } from '../scenarios/engine/testkit';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../wire/tcp';
+import { ipv6ToString } from '../util/addr';
 import { devFor, type CasePacket, type DiffCase } from './case';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const srcOf = (b: Uint8Array): string => [...b.subarray(12, 16)].join('.');
+const srcOf = (b: Uint8Array): string => (b[0] >> 4 === 6 ? ipv6ToString(b.subarray(8, 24)) : [...b.subarray(12, 16)].join('.'));
 
 /** A packet injected by the peer behind its source address. */
 export function pkt(b: Uint8Array, what?: string, dev?: string): CasePacket {
@@ -19,7 +20,7 @@ export function pkt(b: Uint8Array, what?: string, dev?: string): CasePacket {
 const FWD = 'sysctl -w net.ipv4.ip_forward=1';
 const STATEFUL_FORWARD = '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT';
 
-function handshake(conv: TcpConv, label: string, data = true): CasePacket[] {
+export function handshake(conv: TcpConv, label: string, data = true): CasePacket[] {
   const out = [pkt(conv.c(TCP_SYN, { mss: 1460 }), `${label} SYN`), pkt(conv.s(TCP_SYN | TCP_ACK, { mss: 1460 }), `${label} SYN-ACK`), pkt(conv.c(TCP_ACK), `${label} ACK`)];
   if (data) out.push(pkt(conv.c(TCP_ACK | TCP_PSH, { len: 100 }), `${label} data`), pkt(conv.s(TCP_ACK), `${label} data ACK`));
   return out;

@@ -31,9 +31,9 @@ import { ctBindTemplate, ctForgetEntry } from '../extensions/targets/CT';
 import { nfqueueBypass } from '../extensions/targets/NFQUEUE';
 import { logLine, NF_LOG_IPOPT, NF_LOG_TCPOPT, NF_LOG_TCPSEQ, NF_LOG_UID } from '../extensions/targets/logline';
 import { fillCtPacket } from './ctfill';
-import { Defrag, DEFRAG_DROPPED, DEFRAG_HELD, DEFRAG_WHOLE, FragInfo } from './defrag';
+import { Defrag, DEFRAG_DROPPED, DEFRAG_HELD, DEFRAG_WHOLE, FragInfo, IP6FRAG_TIME_MS, IPFRAG_TIME_MS } from './defrag';
 import { forwardExceedsMtu, Fragmenter } from './fragment';
-import { sendIcmpError, stackAnswer } from './localstack';
+import { ip6ParseHopOpts, sendIcmpError, stackAnswer } from './localstack';
 import { Random, type Clock, type Emitted, type NetContext } from './net';
 import { Skb } from './skb';
 import { compileTable, doTable, type CompiledTable, type TraversalResult } from './traverse';
@@ -98,6 +98,22 @@ export interface EngineOptions {
   onEmit?: (dev: string, buf: Uint8Array, off: number, len: number, origin: Emitted['origin']) => void;
 }
 
+/** How a received packet arrived. */
+export interface ReceiveOptions {
+  /** The bytes start at the Ethernet header. */
+  ethernet?: boolean;
+  /**
+   * A GSO/GRO super-packet (TCP) standing for segments of this many payload
+   * bytes, as a NIC or veth hands them to the kernel: it crosses the hooks
+   * once, as in the kernel, and is cut into segments only on the way out.
+   */
+  gsoSize?: number;
+  /** The checksum needs no verification (the skb was CHECKSUM_PARTIAL or CHECKSUM_UNNECESSARY). */
+  checksumTrusted?: boolean;
+}
+
+const NO_OPTS: ReceiveOptions = {};
+
 /** Per-device settings read once from the host (sysctl lookups by string are too slow per packet). */
 interface DevConf { index: number; mtu: number; forwarding: boolean; rpFilter: number; }
 
@@ -153,6 +169,10 @@ export class Engine {
     this.net.trace.push(logLine(this.skb, 4, NF_LOG_TCPSEQ | NF_LOG_TCPOPT | NF_LOG_IPOPT | NF_LOG_UID, `TRACE: ${table}:${chain}:${kind}:${rulenum} `).replace(/^<4>/, ''));
   };
   private depth = 0;
+  /** The current packet is a GSO super-packet of segments this long (0: a plain packet). */
+  private gsoSize = 0;
+  /** The sender's stack vouches for the checksum (CHECKSUM_PARTIAL / UNNECESSARY): conntrack does not verify it. */
+  private csumTrusted = false;
 
   constructor(o: EngineOptions) {
     this.host = o.host;
@@ -169,7 +189,9 @@ export class Engine {
       output: (bytes, origin) => this.generated(bytes, origin),
     };
     this.skb.net = this.net;
-    this.defrag = new Defrag(clock);
+    // ipfrag_time and nf_conntrack_frag6_timeout are in seconds; only read when set on the host.
+    const fragS = (k: string, d: number): number => { const x = Number(o.host.sysctl[k]); return Number.isFinite(x) && x > 0 ? x * 1000 : d; };
+    this.defrag = new Defrag(clock, fragS('net.ipv4.ipfrag_time', IPFRAG_TIME_MS), fragS('net.netfilter.nf_conntrack_frag6_timeout', IP6FRAG_TIME_MS));
     // State kept per entry outside the table (CT templates) must not outlive the entry's slot.
     conntrack.tab.onFree = (e) => ctForgetEntry(this.net, e);
     this.skb.ctp = this.ctp;
@@ -325,7 +347,7 @@ export class Engine {
   }
 
   /** A packet arriving on interface `dev`, starting at its IP header (or at its Ethernet header with ethernet=true). */
-  receive(dev: string, bytes: Uint8Array, opts: { ethernet?: boolean } = {}): PacketResult {
+  receive(dev: string, bytes: Uint8Array, opts: ReceiveOptions = NO_OPTS): PacketResult {
     const res = this.begin();
     const skb = this.skb;
     const iface = this.devs.has(dev) ? ifaceByName(this.host, dev) : undefined;
@@ -336,7 +358,14 @@ export class Engine {
     if (!skb.view.l3Ok() || err === WireError.NOT_IP) return this.drop(res, `ip_rcv: malformed packet (${WireError[err]})`);
     if (skb.view.family === 4 && !skb.view.ipv4ChecksumOk()) return this.drop(res, 'ip_rcv: bad IPv4 header checksum');
     this.resetSkb(dev, '', false);
-    if (!this.gather(res, dev)) return res;
+    this.gsoSize = opts.gsoSize ?? 0;
+    this.csumTrusted = opts.checksumTrusted ?? false;
+    // ip6_rcv_core parses the hop-by-hop options before PREROUTING.
+    if (skb.view.family === 6 && !ip6ParseHopOpts(this.net, skb.view)) return this.drop(res, 'ipv6_parse_hopopts: bad or unknown option');
+    // nf_defrag gathers at PREROUTING only while conntrack runs for the family (nf_ct_netns_get
+    // registers it); otherwise fragments are forwarded as they are, and reassembled on local delivery.
+    if (this.tracking[this.fam()] && !this.gather(res, dev)) return res;
+    else if (!this.tracking[this.fam()] && this.fragInfo.fragMax) this.fragInfo.reset();
     return this.prerouting(res);
   }
 
@@ -401,6 +430,9 @@ export class Engine {
 
   /** Reassembly timeouts: queues that expired are dropped, with ICMP time exceeded where Linux sends it. */
   private expireFragments(): void {
+    // The errors of every queue that expired are kept (one list for the whole advance()).
+    const emitted: Emitted[] = [];
+    this.net.emitted = emitted;
     for (const ev of this.defrag.expire()) {
       if (!ev.head || ev.icmp === 'never') continue;
       const hv = new PacketView();
@@ -410,13 +442,25 @@ export class Engine {
         const r = lookupFib(this.host, ev.family, hv.buf.subarray(hv.dstOff, hv.dstOff + hv.addrLen));
         if (!r || r.type !== 'local') continue;
       }
-      this.net.emitted = [];
       if (ev.family === 4) sendIcmpError(this.net, hv, 11, 1, 0);
       else sendIcmpError(this.net, hv, 3, 1, 0);
     }
   }
 
+  /**
+   * A GSO super-packet (skb_is_gso) is checked by the size of the segments
+   * it stands for, not its own (ip_exceeds_mtu / skb_gso_validate_network_len):
+   * network headers + transport header + gso_size.
+   */
+  private gsoExceeds(mtu: number): boolean {
+    const v = this.skb.view;
+    const thl = v.proto === IPPROTO_TCP ? ((v.buf[v.l4 + 12] >> 4) << 2) : 8;
+    return (v.l4 - v.l3) + thl + this.gsoSize > mtu;
+  }
+
   private resetSkb(indev: string, outdev: string, local: boolean): void {
+    this.gsoSize = 0;
+    this.csumTrusted = false;
     const s = this.skb;
     s.indev = indev; s.outdev = outdev; s.local = local;
     s.mark = 0; s.ct = -1; s.ctinfo = -1; s.uid = -1; s.gid = -1; s.hotdrop = false; s.nftrace = false;
@@ -441,7 +485,7 @@ export class Engine {
         // nf_conntrack_in leaves a packet alone that already has an entry (looped back, or a
         // REJECT answer attached to the connection it answers) or is untracked.
         if (skb.ctinfo === IP_CT_UNTRACKED || skb.ct >= 0) continue;
-        fillCtPacket(skb.view, this.ctp, hook === 'PREROUTING' && this.ctChecksum);
+        fillCtPacket(skb.view, this.ctp, hook === 'PREROUTING' && this.ctChecksum && !this.csumTrusted);
         const v = this.net.conntrack.in(this.ctp);
         skb.ct = this.ctp.ct;
         skb.ctinfo = this.ctp.ctinfo;
@@ -509,7 +553,8 @@ export class Engine {
     if (this.isJoinedMulticast()) return this.input(res);
     if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
       res.reason = route ? `route: ${route.type}` : 'route: no route to destination';
-      if (this.forwarding() && route?.type !== 'blackhole') this.icmpUnreachable(route ? route.type : 'unreachable');
+      // ip_error stays silent when the device does not forward; IPv6's ip6_pkt_discard answers regardless.
+      if ((v.family === 6 || this.forwarding()) && route?.type !== 'blackhole') this.icmpUnreachable(route ? route.type : 'unreachable');
       return this.abandon(res);
     }
     if (!this.forwarding()) { res.reason = `forwarding disabled on ${skb.indev}`; return this.abandon(res); }
@@ -544,7 +589,12 @@ export class Engine {
   }
 
   private input(res: PacketResult): PacketResult {
+    const v6 = this.skb.view.family === 6;
+    // Without conntrack's defrag, ip_local_deliver reassembles IPv4 before INPUT (IP_DEFRAG_LOCAL_DELIVER);
+    // IPv6 fragments cross INPUT one by one and ipv6_frag_rcv reassembles them after it.
+    if (!v6 && this.skb.view.isFragment && !this.gather(res, this.skb.indev)) return res;
     if (this.hook(res, 'INPUT') !== NF_ACCEPT) return this.abandon(res);
+    if (v6 && this.skb.view.isFragment && !this.gather(res, this.skb.indev)) return res;
     res.fate = 'delivered';
     res.reason = 'local delivery';
     this.localStack();
@@ -555,13 +605,16 @@ export class Engine {
   private localStack(): void {
     const v = this.skb.view;
     const dst = v.buf.subarray(v.dstOff, v.dstOff + v.addrLen);
+    // tcp_v4_rcv, __udp4_lib_rcv, icmp_rcv (and the IPv6 ones) drop a segment with a wrong checksum: no socket sees it, no answer.
+    // (Not when the skb's checksum is vouched for: CHECKSUM_PARTIAL/UNNECESSARY is never verified.)
+    if ((v.proto === IPPROTO_TCP || v.proto === IPPROTO_UDP || v.proto === IPPROTO_ICMP || v.proto === IPPROTO_ICMPV6) && !this.csumTrusted && !v.l4ChecksumOk()) return;
     if (v.proto === IPPROTO_TCP || v.proto === IPPROTO_UDP) {
       const l = findListener(this.host, v.proto === IPPROTO_TCP ? 'tcp' : 'udp', this.fam(), dst, v.dport);
       if (l) { this.emitCopy('local', 'deliver'); return; }
     } else if (v.proto !== IPPROTO_ICMP && v.proto !== IPPROTO_ICMPV6) {
       this.emitCopy('local', 'deliver');
     }
-    stackAnswer(this.net, v);
+    stackAnswer(this.net, v, this.skb.indev);
   }
 
   private forward(res: PacketResult): PacketResult {
@@ -578,7 +631,7 @@ export class Engine {
     }
     const mtu = this.devs.get(out)?.mtu ?? 1500;
     const len = v.ipEnd - v.l3;
-    if (forwardExceedsMtu(v, mtu, this.fragInfo.fragMax ? this.fragInfo : null)) {
+    if (this.gsoSize > 0 ? this.gsoExceeds(mtu) : forwardExceedsMtu(v, mtu, this.fragInfo.fragMax ? this.fragInfo : null)) {
       if (v.family === 4) sendIcmpError(this.net, v, 3, 4, mtu);
       else sendIcmpError(this.net, v, 2, 0, mtu);
       res.reason = `ip_forward: packet of ${len} bytes exceeds the MTU ${mtu} of ${out}`;
@@ -622,7 +675,7 @@ export class Engine {
     res.reason = `out ${skb.outdev}`;
     const v = skb.view;
     const mtu = this.devs.get(skb.outdev)?.mtu ?? 1500;
-    if (this.fragInfo.fragMax === 0 && v.ipEnd - v.l3 <= mtu) {
+    if (this.fragInfo.fragMax === 0 && (v.ipEnd - v.l3 <= mtu || (this.gsoSize > 0 && !this.gsoExceeds(mtu)))) {
       this.emitCopy(skb.outdev, origin);
       return res;
     }
@@ -676,6 +729,7 @@ export class Engine {
       mark: this.skb.mark, local: this.skb.local, nftrace: this.skb.nftrace, uid: this.skb.uid, gid: this.skb.gid, hotdrop: this.skb.hotdrop,
     };
     const savedCt = { ct: this.ctp.ct, ctinfo: this.ctp.ctinfo };
+    const savedGso = this.gsoSize, savedTrust = this.csumTrusted;
     const emitted = this.net.emitted;
     const savedFrag = this.fragInfo;
     this.fragInfo = new FragInfo();
@@ -707,6 +761,7 @@ export class Engine {
       this.skb.view.parse(this.buf, 0, savedBuf.length);
       Object.assign(this.skb, savedSkb);
       this.ctp.ct = savedCt.ct; this.ctp.ctinfo = savedCt.ctinfo;
+      this.gsoSize = savedGso; this.csumTrusted = savedTrust;
     }
   }
 

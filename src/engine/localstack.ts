@@ -21,6 +21,11 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type PacketView
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp';
 import type { NetContext } from './net';
 import { icmpErrorAllowed } from './icmplimit';
+import { ifaceByName, type Iface } from '../host/model';
+import { addrEq } from '../host/prefix';
+import { readSysctl } from '../host/sysctl';
+import { NDISC_NEIGHBOUR_SOLICITATION } from '../wire/icmpv6';
+import { buildNa, ND_NA_OVERRIDE, ND_NA_ROUTER, ND_NA_SOLICITED, NdMessage, parseNdisc } from '../wire/ndisc';
 
 const out = new Uint8Array(1500);
 const rt = new RouteResult();
@@ -37,9 +42,14 @@ function isMulticastOrBroadcast(v: PacketView): boolean {
   return b[d] >= 224 || (b[d] === 255 && b[d + 1] === 255 && b[d + 2] === 255 && b[d + 3] === 255);
 }
 
-/** What the stack answers to a packet delivered locally with no socket for it. */
-export function stackAnswer(net: NetContext, v: PacketView): void {
+/**
+ * What the stack answers to a packet delivered locally with no socket for
+ * it. `indev` is the receiving interface (needed for neighbour
+ * solicitations; when not given, the interface holding the target).
+ */
+export function stackAnswer(net: NetContext, v: PacketView, indev?: string): void {
   if (!v.firstFragment) return;
+  if (v.proto === IPPROTO_ICMPV6 && v.icmpType === NDISC_NEIGHBOUR_SOLICITATION && v.family === 6) return ndiscAnswer(net, v, indev);
   if (v.proto === IPPROTO_ICMP && v.icmpType === 8 && v.family === 4) return echoReply4(net, v);
   if (v.proto === IPPROTO_ICMPV6 && v.icmpType === 128 && v.family === 6) return echoReply6(net, v);
   if (v.proto === IPPROTO_TCP && v.hasPorts && !(v.tcpFlags & TCP_RST)) return sendReset(net, v);
@@ -123,7 +133,102 @@ export function sendIcmpError(net: NetContext, v: PacketView, type: number, code
     ip6.trafficClass = 0; ip6.flowLabel = 0; ip6.hopLimit = 64;
     ip6.src.set(r.src); ip6.dst.set(b.subarray(v.srcOff, v.srcOff + 16));
     const quote = Math.min(len, 1280 - 48);
-    const n = buildIcmp6(out, 0, ip6, { type, code, rest: type === 2 ? info >>> 0 : 0 }, { data: b, off: v.l3, len: quote });
+    // The word after the code: the MTU of packet too big, the pointer of parameter problem (RFC 4443 3.2, 3.4).
+    const n = buildIcmp6(out, 0, ip6, { type, code, rest: type === 2 || type === 4 ? info >>> 0 : 0 }, { data: b, off: v.l3, len: quote });
     net.output(out.subarray(0, n), 'icmp');
   }
+}
+
+/** ipv6_parse_hopopts' limit on non-padding options (net.ipv6.max_hbh_opts_number, default 8). */
+const MAX_HBH_OPTS = 8;
+
+/**
+ * The hop-by-hop options header, as ip6_rcv_core parses it before
+ * PREROUTING (net/ipv6/exthdrs.c ip6_parse_tlv): false when the packet is
+ * dropped. Padding must be zeros and at most 7 bytes in a row; a router
+ * alert must be 2 bytes long; a jumbo payload option is checked as
+ * ipv6_hop_jumbo does (parameter problem, code 0, when the packet is no
+ * jumbogram). An unknown option acts by its two high bits (RFC 8200 4.2):
+ * skip, discard, discard with a parameter problem (code 2, pointing at the
+ * option), or the same unless the destination is multicast. Other known
+ * options (IOAM, CALIPSO) are skipped, as with ioam6_enabled=0.
+ */
+export function ip6ParseHopOpts(net: NetContext, v: PacketView): boolean {
+  const b = v.buf, l3 = v.l3;
+  if (v.family !== 6 || b[l3 + 6] !== 0) return true;
+  const start = l3 + 40;
+  if (start + 2 > v.ipEnd) return false;
+  const end = start + (b[start + 1] + 1) * 8;
+  if (end > v.ipEnd) return false;
+  let off = start + 2, padlen = 0, count = 0;
+  while (off < end) {
+    const t = b[off];
+    if (t === 0) { if (++padlen > 7) return false; off++; continue; }
+    if (off + 2 > end) return false;
+    const optlen = b[off + 1] + 2;
+    if (off + optlen > end) return false;
+    if (t === 1) {
+      padlen += optlen;
+      if (padlen > 7) return false;
+      for (let i = 2; i < optlen; i++) if (b[off + i] !== 0) return false;
+      off += optlen;
+      continue;
+    }
+    if (++count > MAX_HBH_OPTS) return false;
+    const ptr = off - l3;
+    if (t === 0x05) {
+      if (optlen !== 4) return false;
+    } else if (t === 0xc2) {
+      if (optlen !== 6 || (ptr & 3) !== 2) return false;
+      const jumbo = u32(b, off + 2);
+      if (jumbo <= 65535) { sendIcmpError(net, v, 4, 0, ptr + 2); return false; }
+      if (b[l3 + 4] !== 0 || b[l3 + 5] !== 0) { sendIcmpError(net, v, 4, 0, ptr); return false; }
+      return false; // a real jumbogram: never on these links
+    } else if (t !== 0x31 && t !== 0x07) {
+      const action = t >> 6;
+      if (action === 1) return false;
+      if (action === 2 || (action === 3 && b[v.dstOff] !== 0xff)) { sendIcmpError(net, v, 4, 2, ptr); return false; }
+      if (action === 3) return false;
+    }
+    padlen = 0;
+    off += optlen;
+  }
+  return true;
+}
+
+const nd = new NdMessage();
+
+function ifaceWithAddr6(net: NetContext, b: Uint8Array, off: number): Iface | undefined {
+  const a = b.subarray(off, off + 16);
+  for (const i of net.host.ifaces) if (i.addrs6.some((x) => addrEq(x.addr, a))) return i;
+  return undefined;
+}
+
+/**
+ * ndisc_recv_ns -> ndisc_send_na: a neighbour solicitation for one of the
+ * receiving interface's addresses (ipv6_get_ifaddr with strict = 1) is
+ * answered from the target address to the solicitor with S set, R from
+ * the interface's forwarding setting, and, when the NS was multicast,
+ * O set and our link-layer address in a TLLAO (inc_opt; a unicast NS gets
+ * neither, as a capture of the kernel shows). Not answered: DAD probes
+ * (unspecified source; DAD is not modelled) and multicast NS without an
+ * SLLAO (the kernel answers those only when it already has a neighbour
+ * entry for the source, which this stateless answer cannot see).
+ */
+function ndiscAnswer(net: NetContext, v: PacketView, indev: string | undefined): void {
+  const b = v.buf;
+  if (!parseNdisc(b, v.l3, v.ipEnd, nd)) return;
+  let unspecified = true;
+  for (let i = 0; i < 16; i++) if (b[nd.src + i] !== 0) { unspecified = false; break; }
+  if (unspecified) return;
+  const iface = indev ? ifaceByName(net.host, indev) : ifaceWithAddr6(net, b, nd.target);
+  if (!iface) return;
+  const t = b.subarray(nd.target, nd.target + 16);
+  if (!iface.addrs6.some((x) => addrEq(x.addr, t))) return;
+  const multicast = b[nd.dst] === 0xff;
+  if (multicast && nd.sllao < 0) return;
+  const router = readSysctl(net.host, `net.ipv6.conf.${iface.name}.forwarding`) === '1';
+  const flags = ND_NA_SOLICITED | (router ? ND_NA_ROUTER : 0) | (multicast ? ND_NA_OVERRIDE : 0);
+  const n = buildNa(out, 0, b, nd.target, b, nd.src, b, nd.target, flags, multicast ? iface.mac : null);
+  net.output(out.subarray(0, n), 'stack');
 }

@@ -24,7 +24,7 @@
  * A packet leaving with a known neighbour allocates nothing: one frame
  * buffer is reused, and out() gets it only for the duration of the call.
  */
-import type { Engine, PacketResult } from '../engine/engine';
+import type { Engine, PacketResult, ReceiveOptions } from '../engine/engine';
 import { sendIcmpError } from '../engine/localstack';
 import { lookupFib } from '../host/fib';
 import { ifaceByIndex, ifaceByName, type Host, type Iface } from '../host/model';
@@ -95,11 +95,13 @@ export class EthLink {
     this.neigh.sink = sink;
   }
 
+  private readonly rxOpts: ReceiveOptions = { ethernet: false, gsoSize: 0, checksumTrusted: false };
+
   private now(): number { return this.engine.net.clock.now(); }
 
   /** A frame received on dev (Ethernet unless dev is L3): ARP handled here, IP handed to engine.receive. */
-  input(dev: string, frame: Uint8Array, off: number, len: number): PacketResult | null {
-    if (this.l3Devs.has(dev)) return this.receive(dev, frame, off, len, false);
+  input(dev: string, frame: Uint8Array, off: number, len: number, rx?: ReceiveOptions): PacketResult | null {
+    if (this.l3Devs.has(dev)) return this.receive(dev, frame, off, len, false, rx);
     const iface = ifaceByName(this.host, dev);
     if (!iface || !iface.up || len < ETH_HLEN) return null;
     // eth_type_trans: PACKET_OTHERHOST for a unicast MAC not ours; ip_rcv / arp_rcv drop those.
@@ -111,7 +113,7 @@ export class EthLink {
     this.pendArmed = type === ETH_P_IPV6 && parseNdisc(frame, off + ETH_HLEN, off + len, this.nd);
     this.pendDev = iface;
     try {
-      const r = this.receive(dev, frame, off, len, true);
+      const r = this.receive(dev, frame, off, len, true, rx);
       if (this.pendArmed && r.fate === 'delivered') this.ndLearn(iface);
       return r;
     } finally {
@@ -120,11 +122,16 @@ export class EthLink {
     }
   }
 
-  private receive(dev: string, frame: Uint8Array, off: number, len: number, ethernet: boolean): PacketResult {
+  private receive(dev: string, frame: Uint8Array, off: number, len: number, ethernet: boolean, rx?: ReceiveOptions): PacketResult {
     const bytes = off === 0 && len === frame.length ? frame : frame.subarray(off, off + len);
+    // One options object, refilled per packet (GSO size and checksum trust come from the device).
+    const o = this.rxOpts;
+    o.ethernet = ethernet;
+    o.gsoSize = rx?.gsoSize ?? 0;
+    o.checksumTrusted = rx?.checksumTrusted ?? false;
     this.inEngine++;
     try {
-      return this.engine.receive(dev, bytes, { ethernet });
+      return this.engine.receive(dev, bytes, o);
     } finally {
       this.inEngine--;
     }
@@ -192,7 +199,7 @@ export class EthLink {
     if (len + ETH_HLEN > f.length) return;
     for (let i = 0; i < 6; i++) { f[i] = dst[dstOff + i]; f[6 + i] = iface.mac[i]; }
     put16(f, 12, (pkt[off] >> 4) === 6 ? ETH_P_IPV6 : ETH_P_IP);
-    for (let i = 0; i < len; i++) f[ETH_HLEN + i] = pkt[off + i];
+    f.set(pkt.subarray(off, off + len), ETH_HLEN);
     this.out(iface.name, f, 0, len + ETH_HLEN);
   }
 

@@ -13,9 +13,15 @@
  * Buffers are allocated once per port; the per-packet path copies bytes
  * into them and allocates nothing of its own.
  */
-import type { Engine, PacketResult } from '../engine/engine';
+import type { Engine, PacketResult, ReceiveOptions } from '../engine/engine';
 import type { Emitted } from '../engine/net';
+import { ifaceByName } from '../host/model';
+import {
+  completeChecksum, parseVnetHdr, segmentOffloaded, segmentTcp, VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+  VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, VnetHdr,
+} from '../io/offload';
 import type { Attachment } from './attach';
+import { TcpFrame, tcpFrame, writeGsoHeader } from './gso';
 
 /** A real device, as src/io/native.ts opens it. */
 export interface Port {
@@ -30,18 +36,10 @@ export interface Port {
 
 /** The Ethernet link layer (src/link/ethlink.ts) as the router uses it. */
 export interface LinkLayer {
-  input(dev: string, frame: Uint8Array, off: number, len: number): PacketResult | null;
+  input(dev: string, frame: Uint8Array, off: number, len: number, rx?: ReceiveOptions): PacketResult | null;
   output(dev: string, buf: Uint8Array, off: number, len: number, origin: string): void;
   tick(): void;
 }
-
-/**
- * Received packets as the device hands them over: with a virtio-net header
- * first (vnetHdr ports) the offload work is done here: partial checksums
- * completed, GSO super-packets cut into segments. `deliver` is called for
- * each resulting packet (bytes valid only during the call).
- */
-export type RxOffload = (buf: Uint8Array, off: number, len: number, ethernet: boolean, deliver: (b: Uint8Array, off: number, len: number) => void) => void;
 
 /** virtio_net_hdr without mergeable buffers (include/uapi/linux/virtio_net.h): 10 bytes. */
 export const VNET_HDR_LEN = 10;
@@ -73,7 +71,6 @@ export interface RouterOptions {
   engine: Engine;
   /** Set once the engine exists: the router's emit() must be the engine's onEmit. */
   link: LinkLayer | null;
-  rxOffload?: RxOffload;
   /** Called after every batch: drain the engine's log lines, etc. */
   afterBatch?: () => void;
 }
@@ -83,17 +80,26 @@ export class Router {
   private readonly byPort: PortState[] = [];
   engine: Engine;
   link: LinkLayer | null;
-  private readonly rxOffload?: RxOffload;
   private readonly afterBatch?: () => void;
   /** Emitted packets for interfaces with no device attached. */
   unattachedDrops = 0;
+  /** Received packets dropped for a bad virtio-net header or an offload that cannot be completed. */
+  offloadDrops = 0;
   private current = '';
-  private readonly deliverRx = (b: Uint8Array, off: number, len: number): void => this.input(this.current, b, off, len);
+  private readonly plainRx: ReceiveOptions = { gsoSize: 0, checksumTrusted: false };
+  private readonly rxOpts: ReceiveOptions = { gsoSize: 0, checksumTrusted: false };
+  private readonly deliverRx = (b: Uint8Array, off: number, len: number): void => this.input(this.current, b, off, len, this.plainRx);
+  private readonly vh = new VnetHdr();
+  private readonly tf = new TcpFrame();
+  private readonly segOut = new Uint8Array(65536 + 256);
+  /** gso_size of the super-packet being handled (0 when it is a plain packet). */
+  private curGso = 0;
+  private segPort: PortState | null = null;
+  private readonly segEmit = (b: Uint8Array, off: number, len: number): void => this.queuePlain(this.segPort!, b, off, len);
 
   constructor(o: RouterOptions) {
     this.engine = o.engine;
     this.link = o.link;
-    this.rxOffload = o.rxOffload;
     this.afterBatch = o.afterBatch;
   }
 
@@ -118,14 +124,8 @@ export class Router {
         const off = i * RX_SLOT, len = st.rxLens[i];
         st.stats.rxPackets++;
         st.stats.rxBytes += len;
-        if (vnet && this.rxOffload) {
-          this.current = st.att.iface;
-          this.rxOffload(st.rx, off, len, st.att.kind === 'packet', this.deliverRx);
-        } else if (vnet) {
-          this.input(st.att.iface, st.rx, off + VNET_HDR_LEN, len - VNET_HDR_LEN);
-        } else {
-          this.input(st.att.iface, st.rx, off, len);
-        }
+        if (vnet) this.rxVnet(st, off, len);
+        else this.input(st.att.iface, st.rx, off, len, this.plainRx);
       }
       if (n < RX_BATCH) break;
     }
@@ -133,11 +133,44 @@ export class Router {
     this.afterBatch?.();
   }
 
-  private input(iface: string, b: Uint8Array, off: number, len: number): void {
+  /**
+   * A packet read with its virtio-net header. A partial checksum is
+   * completed (the engine's NAT updates checksums incrementally, which needs
+   * a whole one) and then trusted, as the kernel trusts CHECKSUM_PARTIAL. A
+   * TCP super-packet goes through the engine whole (GRO/GSO skbs cross
+   * netfilter once); other offloads are cut into segments first.
+   */
+  private rxVnet(st: PortState, off: number, len: number): void {
+    const b = st.rx;
+    if (len < VNET_HDR_LEN) { this.offloadDrops++; return; }
+    const h = parseVnetHdr(b, off, this.vh);
+    const f = off + VNET_HDR_LEN, flen = len - VNET_HDR_LEN;
+    const gso = h.gsoType & ~VIRTIO_NET_HDR_GSO_ECN;
+    if (gso !== VIRTIO_NET_HDR_GSO_NONE && gso !== VIRTIO_NET_HDR_GSO_TCPV4 && gso !== VIRTIO_NET_HDR_GSO_TCPV6) {
+      this.current = st.att.iface;
+      if (segmentOffloaded(b, off, len, st.att.kind === 'packet', this.segOut, this.deliverRx) < 0) this.offloadDrops++;
+      return;
+    }
+    let trusted = (h.flags & VIRTIO_NET_HDR_F_DATA_VALID) !== 0;
+    if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+      if (!completeChecksum(b, f, flen, h.csumStart, h.csumOffset)) { this.offloadDrops++; return; }
+      trusted = true;
+    }
+    this.rxOpts.gsoSize = gso === VIRTIO_NET_HDR_GSO_NONE ? 0 : h.gsoSize;
+    this.rxOpts.checksumTrusted = trusted;
+    this.curGso = this.rxOpts.gsoSize ?? 0;
+    try {
+      this.input(st.att.iface, b, f, flen, this.rxOpts);
+    } finally {
+      this.curGso = 0;
+    }
+  }
+
+  private input(iface: string, b: Uint8Array, off: number, len: number, rx: ReceiveOptions): void {
     const st = this.ports.get(iface);
     if (!st) return;
-    if (st.att.kind === 'packet' && this.link) this.link.input(iface, b, off, len);
-    else this.engine.receive(iface, b.subarray(off, off + len));
+    if (st.att.kind === 'packet' && this.link) this.link.input(iface, b, off, len, rx);
+    else this.engine.receive(iface, b.subarray(off, off + len), rx);
   }
 
   /** The engine's onEmit: IP packets leaving an interface. */
@@ -156,7 +189,35 @@ export class Router {
     this.queue(st, frame, off, len);
   };
 
+  /**
+   * Queues a frame for the port. A frame longer than the device's MTU is a
+   * TCP super-packet the engine let through: handed to the kernel whole for
+   * segmentation on a virtio-net port, cut here otherwise.
+   */
   private queue(st: PortState, b: Uint8Array, off: number, len: number): void {
+    const l2 = st.att.kind === 'packet' ? 14 : 0;
+    const dev = ifaceByName(this.engine.host, st.att.iface);
+    const mtu = dev ? dev.mtu : 1500;
+    if (len - l2 <= mtu) { this.queuePlain(st, b, off, len); return; }
+    const t = this.tf;
+    if (!tcpFrame(b, off, len, l2, t)) { st.stats.txDropped++; return; }
+    const seg = this.curGso > 0 ? this.curGso : mtu - (t.l4 - t.l3) - t.thl;
+    if (seg <= 0) { st.stats.txDropped++; return; }
+    if (st.port.vnetHdr && len + VNET_HDR_LEN <= TX_SLOT) {
+      if (st.txN === TX_BATCH) this.flushPort(st);
+      const o = st.txOffs[st.txN];
+      st.tx.set(b.subarray(off, off + len), o + VNET_HDR_LEN);
+      if (!writeGsoHeader(st.tx, o, o + VNET_HDR_LEN + len, l2, seg, t)) { st.stats.txDropped++; return; }
+      st.txLens[st.txN] = len + VNET_HDR_LEN;
+      st.txN++;
+      return;
+    }
+    this.segPort = st;
+    if (segmentTcp(b, off, len, l2, seg, this.segOut, this.segEmit) < 0) st.stats.txDropped++;
+    this.segPort = null;
+  }
+
+  private queuePlain(st: PortState, b: Uint8Array, off: number, len: number): void {
     const hdr = st.port.vnetHdr ? VNET_HDR_LEN : 0;
     if (len + hdr > TX_SLOT) { st.stats.txDropped++; return; }
     if (st.txN === TX_BATCH) this.flushPort(st);

@@ -21,7 +21,7 @@ import { checkAttachments, type Attachment } from './attach';
 import { LiveClock } from './clock';
 import { ControlServer, type ControlResponse } from './control';
 import { execLive, type LiveHost } from './exec';
-import { Router, type LinkLayer, type Port, type RxOffload } from './router';
+import { Router, type LinkLayer, type Port } from './router';
 
 /** The Ethernet link layer and its neighbour table, as `run` builds them (src/link, src/host/neigh). */
 export interface NeighLayer {
@@ -38,7 +38,6 @@ export interface LiveOptions {
   /** The real device's MAC address (packet attachments). */
   deviceMac(dev: string): Uint8Array;
   makeNeigh(dir: string, engine: Engine, out: (dev: string, frame: Uint8Array, off: number, len: number) => void, l3Devs: Set<string>): NeighLayer;
-  rxOffload?: RxOffload;
   /** Kernel log lines (LOG, TRACE), formatted as DIR/kern.log stores them. */
   log(line: string): void;
   /** Messages for the operator (the terminal's stderr). */
@@ -90,7 +89,7 @@ export class LiveSession implements LiveHost {
       onEmit: (dev, buf, off, len, origin) => router!.emit(dev, buf, off, len, origin),
     });
     loadRecent(o.dir, this.engine.net);
-    router = new Router({ engine: this.engine, link: null, rxOffload: o.rxOffload, afterBatch: () => this.drainLog() });
+    router = new Router({ engine: this.engine, link: null, afterBatch: () => this.drainLog() });
     this.router = router;
     const l3 = new Set(o.attach.filter((a) => a.kind === 'tun').map((a) => a.iface));
     this.neighLayer = o.makeNeigh(o.dir, this.engine, router.frameOut, l3);
