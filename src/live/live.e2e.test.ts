@@ -63,7 +63,7 @@ test('netsieve run routes, NATs and filters between real namespaces', { timeout:
     t.skip(why);
     return;
   }
-  const net = new LiveNet({ wanMtu: 1492 });
+  const net = new LiveNet({ wanMtu: 1492, ipv6: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-live-e2e-'));
   const www = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-www-'));
   const procs: ChildProcess[] = [];
@@ -83,6 +83,14 @@ test('netsieve run routes, NATs and filters between real namespaces', { timeout:
     const init = ns(dir, ['init', 'router', '--lan', 'eth0', '--wan', 'ppp0', '--wan-addr', '203.0.113.2/24', '--wan-gw', '203.0.113.1',
       '--forward', 'tcp/8080=192.168.0.10:80', '-q']);
     assert.equal(init.code, 0, init.err);
+    // IPv6 on both links, routed without NAT and without ip6tables rules.
+    for (const cmd of [
+      ['ip', '-6', 'addr', 'add', '2001:db8:1::1/64', 'dev', 'eth0'], ['ip', '-6', 'addr', 'add', '2001:db8:2::1/64', 'dev', 'ppp0'],
+      ['sysctl', '-w', 'net.ipv6.conf.all.forwarding=1'],
+    ]) {
+      const r = ns(dir, cmd);
+      assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.err}`);
+    }
     router = net.spawn(net.rtr, [process.execPath, BIN, '--state', dir, 'run',
       '--attach', `eth0=packet:${net.rLan}`, '--attach', `ppp0=packet:${net.rWan}`, '--log', path.join(dir, 'live.log')]);
     router.stderr!.on('data', (d: Buffer) => { routerErr += d.toString(); });
@@ -109,6 +117,15 @@ test('netsieve run routes, NATs and filters between real namespaces', { timeout:
     // 2. The SYN left with its MSS clamped to the WAN's path MTU: 1492 - 40.
     assert.match(dumpOut, /203\.0\.113\.2\.\d+ > 198\.51\.100\.20\.80: Flags \[S\].*mss 1452[,>]/s);
 
+    // The router's own answers: time exceeded for TTL 1, fragmentation needed for 1500 DF bytes on the 1492 WAN.
+    const ttl = net.try(net.lan, 'ping -c 1 -W 2 -t 1 -I 192.168.0.50 198.51.100.20');
+    assert.match(ttl.out, /From 192\.168\.0\.1 icmp_seq=1 Time to live exceeded/);
+    const big = net.try(net.lan, 'ping -c 1 -W 2 -M do -s 1472 -I 192.168.0.50 198.51.100.20');
+    assert.match(big.out + big.err, /From 192\.168\.0\.1 icmp_seq=1 Frag needed and DF set \(mtu = 1492\)|mtu=1492/);
+    // IPv6 through the router: neighbour discovery answered by netsieve on both links.
+    const ping6 = net.try(net.lan, 'ping -6 -c 2 -W 3 2001:db8:2::20');
+    assert.equal(ping6.code, 0, ping6.out + ping6.err);
+
     // 3. A WAN client reaches the port-forwarded LAN server through DNAT.
     const fwd = net.try(net.wan, 'curl -sS --max-time 10 --interface 198.51.100.20 http://203.0.113.2:8080/index.html');
     assert.equal(fwd.code, 0, fwd.err);
@@ -130,13 +147,14 @@ test('netsieve run routes, NATs and filters between real namespaces', { timeout:
     const neigh = ns(dir, ['ip', 'neigh']);
     assert.match(neigh.out, /^192\.168\.0\.50 dev eth0 lladdr [0-9a-f:]{17} (REACHABLE|STALE|DELAY) ?$/m);
     assert.match(neigh.out, /^203\.0\.113\.1 dev ppp0 lladdr [0-9a-f:]{17} (REACHABLE|STALE|DELAY) ?$/m);
+    assert.match(neigh.out, /^2001:db8:2::20 dev ppp0 lladdr [0-9a-f:]{17} (REACHABLE|STALE|DELAY) ?$/m);
 
     // 6. Rule changes during a long transfer: it goes on unbroken.
-    const big = net.spawn(net.lan, ['curl', '-sS', '--max-time', '60', '--limit-rate', '2M', '-o', '/dev/null', '-w', '%{size_download}', 'http://198.51.100.20/big.bin']);
-    procs.push(big);
+    const bigXfer = net.spawn(net.lan, ['curl', '-sS', '--max-time', '60', '--limit-rate', '2M', '-o', '/dev/null', '-w', '%{size_download}', 'http://198.51.100.20/big.bin']);
+    procs.push(bigXfer);
     let bigOut = '';
-    big.stdout!.on('data', (d: Buffer) => { bigOut += d.toString(); });
-    const bigDone = new Promise<number | null>((r) => big.once('exit', (c) => r(c)));
+    bigXfer.stdout!.on('data', (d: Buffer) => { bigOut += d.toString(); });
+    const bigDone = new Promise<number | null>((r) => bigXfer.once('exit', (c) => r(c)));
     await sleep(700);
     assert.equal(ns(dir, ['iptables', '-I', 'FORWARD', '3', '-p', 'tcp', '--dport', '23', '-j', 'DROP']).code, 0);
     const saved = ns(dir, ['iptables-save']);

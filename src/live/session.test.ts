@@ -203,3 +203,34 @@ test('apply against a running router: not confirmed in time, the router restores
   }
   fs.rmSync(dir, { recursive: true });
 });
+
+test('SIGHUP reload: rules edited in the files take effect, and the connections carry on', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-live-'));
+  const quiet = { stdout: () => {}, stderr: (s: string) => { throw new Error(s); }, isTTY: false };
+  assert.equal(await runInit(['router', '--lan', 'eth0', '--wan', 'ppp0', '-q'], dir, quiet), 0);
+  const ports = new Map<string, FakePort>();
+  const s = await LiveSession.start({
+    dir,
+    attach: [{ iface: 'eth0', kind: 'tun', dev: 'nsvlan0' }, { iface: 'ppp0', kind: 'tun', dev: 'nsvwan0' }],
+    openPort: (a) => { const p = new FakePort(a.kind, a.dev); ports.set(a.iface, p); return p; },
+    deviceMac: () => new Uint8Array(6), makeNeigh: l3Only, log: () => {}, notice: () => {},
+  });
+  const lan = ports.get('eth0')!, wan = ports.get('ppp0')!;
+  try {
+    lan.inject(tcp('192.168.0.50', '198.51.100.20', 40000, 443, TCP_SYN, 1000));
+    assert.equal(wan.take().length, 1);
+    // An editor changes rules.v4 behind the router's back (as with /etc/iptables/rules.v4), then kill -HUP.
+    const file = path.join(dir, 'rules.v4');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^(\*filter\n(?::.*\n)*)/m, '$1-A FORWARD -p tcp -m tcp --dport 22 -j DROP\n'));
+    s.reloadFromFiles();
+    lan.inject(tcp('192.168.0.50', '198.51.100.20', 40001, 22, TCP_SYN, 1));
+    assert.equal(wan.take().length, 0);
+    // The connection opened before the reload is still known: its next segment is ESTABLISHED and passes.
+    lan.inject(tcp('192.168.0.50', '198.51.100.20', 40000, 443, TCP_ACK, 1001, 1));
+    assert.equal(wan.take().length, 1);
+    assert.match((await sendControl(dir, { prog: 'conntrack', argv: ['-L'] }))!.stdout, /dport=443 .*dport=40000/);
+  } finally {
+    await s.stop();
+  }
+  fs.rmSync(dir, { recursive: true });
+});

@@ -14,7 +14,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
-export interface NetOptions { wanMtu?: number; }
+export interface NetOptions {
+  wanMtu?: number;
+  /** IPv6 on the hosts too: LAN 2001:db8:1::50/64 via 2001:db8:1::1, WAN 2001:db8:2::20/64 routing the LAN via 2001:db8:2::1. */
+  ipv6?: boolean;
+}
 
 export class LiveNet {
   readonly tag: string;
@@ -50,7 +54,9 @@ export class LiveNet {
       // No IPv6 chatter (DAD, router solicitations, MLD) on the links: the tests speak IPv4.
       this.sh(ns, `sysctl -qw net.ipv6.conf.${dev}.disable_ipv6=1`);
     };
-    quiet(this.lan, this.hLan); quiet(this.wan, this.hWan); quiet(this.rtr, this.rLan); quiet(this.rtr, this.rWan);
+    // The router's ends never run the kernel's IPv6: netsieve answers neighbour discovery there.
+    quiet(this.rtr, this.rLan); quiet(this.rtr, this.rWan);
+    if (!this.o.ipv6) { quiet(this.lan, this.hLan); quiet(this.wan, this.hWan); }
     this.sh(this.lan, [
       'ip link set lo up', `ip link set ${this.hLan} up`,
       `ip addr add 192.168.0.50/24 dev ${this.hLan}`, `ip addr add 192.168.0.10/24 dev ${this.hLan}`,
@@ -61,6 +67,10 @@ export class LiveNet {
       `ip addr add 203.0.113.1/24 dev ${this.hWan}`, 'ip addr add 198.51.100.20/32 dev lo',
     ].join(' && '));
     this.sh(this.rtr, `ip link set lo up && ip link set ${this.rLan} up && ip link set ${this.rWan} up`);
+    if (this.o.ipv6) {
+      this.sh(this.lan, `ip -6 addr add 2001:db8:1::50/64 dev ${this.hLan} nodad && ip -6 route add default via 2001:db8:1::1`);
+      this.sh(this.wan, `ip -6 addr add 2001:db8:2::20/64 dev ${this.hWan} nodad && ip -6 route add 2001:db8:1::/64 via 2001:db8:2::1`);
+    }
   }
 
   /** The kernel of the RTR namespace as the router (bench:live's reference), with the same addresses as netsieve's. */
