@@ -16,6 +16,7 @@
  *   poll(handle, cb)                  -> cb() on the JS thread when readable
  *   close(handle)                     (idempotent)
  *   stats(handle)                     -> { rxTruncated, rxDropped, txErrors, lastError }
+ *   completeCsum(buf, off, len, start, offset) -> bool  (a partial checksum made whole)
  *
  * Handles are JS objects wrapping a `struct port` (napi_wrap). An open
  * port with an active poll holds a strong reference to its own object so
@@ -777,6 +778,58 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* ---------- checksums ---------- */
+
+/*
+ * completeCsum(buf, off, len, csumStart, csumOffset): what skb_checksum_help
+ * does for a CHECKSUM_PARTIAL packet read with its virtio-net header. The
+ * field at start+offset already holds the pseudo-header sum; the RFC 1071
+ * sum runs from start to the end of the packet, is folded, complemented and
+ * stored (0 stored as 0xffff, CSUM_MANGLED_0). The same as
+ * src/io/offload.ts completeChecksum, in C because a 64 KiB GSO packet is
+ * summed for every super-packet the live router forwards. Returns false when
+ * the offsets do not fit the packet.
+ */
+static napi_value js_complete_csum(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  unsigned char *buf;
+  size_t buflen;
+  uint32_t off, len, start, coff;
+  if (argc < 5 || get_buffer(env, argv[0], &buf, &buflen) < 0 || get_u32(env, argv[1], &off, "off") < 0 ||
+      get_u32(env, argv[2], &len, "len") < 0 || get_u32(env, argv[3], &start, "csumStart") < 0 ||
+      get_u32(env, argv[4], &coff, "csumOffset") < 0) return NULL;
+  napi_value r;
+  if ((size_t)off + len > buflen || start >= len || (size_t)start + coff + 2 > len) {
+    napi_get_boolean(env, false, &r);
+    return r;
+  }
+  const unsigned char *p = buf + off + start;
+  size_t n = len - start;
+  /* 32-bit native-order words into a 64-bit accumulator; the sum is byte-order independent up to a final swap (RFC 1071 2(B)). */
+  uint64_t acc = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) { uint32_t w; memcpy(&w, p + i, 4); acc += w; }
+  while (acc >> 32) acc = (acc & 0xffffffffu) + (acc >> 32);
+  uint32_t s32 = (uint32_t)acc;
+  uint32_t s = (s32 & 0xffff) + (s32 >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  uint16_t native16 = (uint16_t)s;
+  /* Back to big-endian word order. */
+  uint32_t sum = ntohs(native16);
+  for (; i + 1 < n; i += 2) sum += ((uint32_t)p[i] << 8) | p[i + 1];
+  if (i < n) sum += (uint32_t)p[i] << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  uint16_t c = (uint16_t)~sum;
+  if (c == 0) c = 0xffff;
+  p = NULL;
+  buf[off + start + coff] = (unsigned char)(c >> 8);
+  buf[off + start + coff + 1] = (unsigned char)(c & 0xff);
+  napi_get_boolean(env, true, &r);
+  return r;
+}
+
 /* ---------- module ---------- */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -796,6 +849,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL },
     { "stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "completeCsum", NULL, js_complete_csum, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

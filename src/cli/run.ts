@@ -92,6 +92,7 @@ export async function runRun(argv: string[], dir: string, io: RunIo): Promise<nu
       },
       deviceMac: (dev) => nio.linkInfo(dev).mac,
       makeNeigh: makeNeighLayer,
+      completeCsum: (buf, off, len, start, offset) => nio.completeCsum(buf, off, len, start, offset),
       log,
     });
   } catch (e) {

@@ -57,6 +57,8 @@ export interface NativeIo {
   setLinkUp(ifname: string, up: boolean): void;
   openTun(name: string, opts?: { vnetHdr?: boolean }): PacketPort;
   openPacket(ifname: string, opts?: { vnetHdr?: boolean }): PacketPort;
+  /** src/io/offload.ts completeChecksum done in C (for 64 KiB GSO packets): true when the offsets fit. */
+  completeCsum(buf: Buffer, off: number, len: number, csumStart: number, csumOffset: number): boolean;
 }
 
 /** An opaque handle object from the addon; it carries the device name the kernel gave. */
@@ -73,9 +75,10 @@ interface Binding {
   poll(h: Handle, cb: () => void): void;
   close(h: Handle): void;
   stats(h: Handle): PortStats;
+  completeCsum(buf: Buffer, off: number, len: number, csumStart: number, csumOffset: number): boolean;
 }
 
-const FUNCTIONS = ['linkInfo', 'setLinkUp', 'openTun', 'openPacket', 'recv', 'send', 'poll', 'close', 'stats'] as const;
+const FUNCTIONS = ['linkInfo', 'setLinkUp', 'openTun', 'openPacket', 'recv', 'send', 'poll', 'close', 'stats', 'completeCsum'] as const;
 
 class Port implements PacketPort {
   private isClosed = false;
@@ -115,6 +118,7 @@ class Port implements PacketPort {
 function wrap(b: Binding): NativeIo {
   return {
     linkInfo: (ifname) => b.linkInfo(ifname),
+    completeCsum: (buf, off, len, start, offset) => b.completeCsum(buf, off, len, start, offset),
     setLinkUp: (ifname, up) => b.setLinkUp(ifname, up),
     openTun: (name, opts) => {
       const vnetHdr = opts?.vnetHdr === true;

@@ -71,6 +71,8 @@ export interface RouterOptions {
   engine: Engine;
   /** Set once the engine exists: the router's emit() must be the engine's onEmit. */
   link: LinkLayer | null;
+  /** Completes partial checksums (the addon's C version; src/io/offload.ts completeChecksum by default). */
+  completeCsum?: (buf: Buffer, off: number, len: number, csumStart: number, csumOffset: number) => boolean;
   /** Called after every batch: drain the engine's log lines, etc. */
   afterBatch?: () => void;
 }
@@ -81,6 +83,7 @@ export class Router {
   engine: Engine;
   link: LinkLayer | null;
   private readonly afterBatch?: () => void;
+  private readonly completeCsum: (buf: Buffer, off: number, len: number, csumStart: number, csumOffset: number) => boolean;
   /** Emitted packets for interfaces with no device attached. */
   unattachedDrops = 0;
   /** Received packets dropped for a bad virtio-net header or an offload that cannot be completed. */
@@ -101,6 +104,7 @@ export class Router {
     this.engine = o.engine;
     this.link = o.link;
     this.afterBatch = o.afterBatch;
+    this.completeCsum = o.completeCsum ?? completeChecksum;
   }
 
   /** Wires a port to an interface of the host and starts reading from it. */
@@ -153,7 +157,7 @@ export class Router {
     }
     let trusted = (h.flags & VIRTIO_NET_HDR_F_DATA_VALID) !== 0;
     if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-      if (!completeChecksum(b, f, flen, h.csumStart, h.csumOffset)) { this.offloadDrops++; return; }
+      if (!this.completeCsum(b, f, flen, h.csumStart, h.csumOffset)) { this.offloadDrops++; return; }
       trusted = true;
     }
     this.rxOpts.gsoSize = gso === VIRTIO_NET_HDR_GSO_NONE ? 0 : h.gsoSize;

@@ -40,6 +40,8 @@ export interface LiveOptions {
   makeNeigh(dir: string, engine: Engine, out: (dev: string, frame: Uint8Array, off: number, len: number) => void, l3Devs: Set<string>): NeighLayer;
   /** Kernel log lines (LOG, TRACE), formatted as DIR/kern.log stores them. */
   log(line: string): void;
+  /** A faster partial-checksum completion (the native addon's). */
+  completeCsum?: (buf: Buffer, off: number, len: number, csumStart: number, csumOffset: number) => boolean;
   /** Messages for the operator (the terminal's stderr). */
   notice?(text: string): void;
   /** Timer period for neighbour and reassembly timers (ms). */
@@ -89,7 +91,7 @@ export class LiveSession implements LiveHost {
       onEmit: (dev, buf, off, len, origin) => router!.emit(dev, buf, off, len, origin),
     });
     loadRecent(o.dir, this.engine.net);
-    router = new Router({ engine: this.engine, link: null, afterBatch: () => this.drainLog() });
+    router = new Router({ engine: this.engine, link: null, completeCsum: o.completeCsum, afterBatch: () => this.drainLog() });
     this.router = router;
     const l3 = new Set(o.attach.filter((a) => a.kind === 'tun').map((a) => a.iface));
     this.neighLayer = o.makeNeigh(o.dir, this.engine, router.frameOut, l3);
