@@ -80,7 +80,6 @@ export class LiveSession implements LiveHost {
         if (a.kind !== 'packet') continue;
         ifaceByName(host, a.iface)!.mac = o.deviceMac(a.dev);
       }
-      storeHost(o.dir, host);
       return { host, rules4: loadRuleset(o.dir, 4), rules6: loadRuleset(o.dir, 6), stateMs: loadClock(o.dir).ms };
     });
     this.clock = new LiveClock(stateMs);
@@ -105,8 +104,11 @@ export class LiveSession implements LiveHost {
       }
       this.control = new ControlServer(o.dir, (req) => execLive(this, req));
       await this.control.start(o.attach.map((a) => `${a.iface}=${a.kind}:${a.dev}`));
+      // Only once the router runs does the state directory learn the devices' MAC addresses.
+      withLock(o.dir, 5, () => storeHost(o.dir, host));
     } catch (e) {
       for (const p of opened) p.close();
+      if (this.control) await this.control.stop();
       throw e;
     }
     this.timer = setInterval(() => router.tick(), o.tickMs ?? 100);

@@ -1,0 +1,78 @@
+/**
+ * `netsieve run`'s refusals, through bin/netsieve.js: bad arguments, an
+ * interface the state directory does not have, and a process without the
+ * rights to open devices. Each must say exactly what is wrong and leave the
+ * state directory as it was.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadNativeIo } from '../io/native';
+
+const BIN = path.resolve(__dirname, '../../bin/netsieve.js');
+
+function run(dir: string, args: string[], prefix: string[] = []): { code: number; out: string; err: string } {
+  const argv = [...prefix, process.execPath, BIN, '--state', dir, ...args];
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+function stateDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-run-'));
+  const r = spawnSync(process.execPath, [BIN, '--state', dir, 'init', 'router', '--lan', 'eth0', '--wan', 'ppp0', '-q'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return dir;
+}
+
+test('run: argument errors exit 2 with the reason, and touch nothing', () => {
+  const dir = stateDir();
+  const before = fs.readFileSync(path.join(dir, 'host.json'), 'utf8');
+  const none = run(dir, ['run']);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /^netsieve run: nothing to run: give at least one --attach IFACE=packet:DEVICE or IFACE=tun:NAME$/m);
+  const bad = run(dir, ['run', '--attach', 'eth0=veth:x']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--attach eth0=veth:x: expected IFACE=packet:DEVICE or IFACE=tun:NAME/);
+  const long = run(dir, ['run', '--attach', 'eth0=packet:a-name-far-too-long']);
+  assert.equal(long.code, 2);
+  assert.match(long.err, /"a-name-far-too-long" is not a valid device name/);
+  const opt = run(dir, ['run', '--frobnicate']);
+  assert.equal(opt.code, 2);
+  assert.match(opt.err, /unknown option --frobnicate/);
+  assert.equal(fs.readFileSync(path.join(dir, 'host.json'), 'utf8'), before);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('run: an interface the state directory does not have, or lo, is refused before any device is opened', (t) => {
+  if (!loadNativeIo().ok) { t.skip('the native addon is not built'); return; }
+  const dir = stateDir();
+  const r = run(dir, ['run', '--attach', 'eth9=tun:nsvx0']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /the state directory has no interface eth9/);
+  const lo = run(dir, ['run', '--attach', 'lo=tun:nsvx0']);
+  assert.equal(lo.code, 1);
+  assert.match(lo.err, /the loopback interface stays inside netsieve/);
+  assert.ok(!fs.existsSync(path.join(dir, 'run.json')));
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('run: without the rights to open devices it says what it needs', (t) => {
+  const n = loadNativeIo();
+  if (!n.ok) {
+    if (process.env.CI === 'true') assert.fail(`the native addon must be built under CI: ${n.reason}`);
+    t.skip(n.reason);
+    return;
+  }
+  if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v setpriv']).status !== 0) { t.skip('needs root and setpriv to drop to an unprivileged user'); return; }
+  const dir = stateDir();
+  fs.chmodSync(dir, 0o777);
+  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o666);
+  const r = run(dir, ['run', '--attach', 'eth0=tun:nsvperm0'], ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all']);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /^netsieve run: openTun\(nsvperm0\): .*\(opening TUN devices and packet sockets needs root, or CAP_NET_ADMIN and CAP_NET_RAW\)$/m);
+  assert.ok(!fs.existsSync(path.join(dir, 'run.json')));
+  fs.rmSync(dir, { recursive: true });
+});
