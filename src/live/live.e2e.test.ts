@@ -187,3 +187,51 @@ test('netsieve run routes, NATs and filters between real namespaces', { timeout:
     fs.rmSync(www, { recursive: true, force: true });
   }
 });
+
+test('netsieve run with a TUN WAN (ppp0=tun:NAME): the kernel at the other end of the TUN is the ISP', { timeout: 120_000 }, async (t) => {
+  const why = missing();
+  if (why) {
+    if (process.env.CI === 'true') assert.fail(`the live router test cannot run under CI: ${why}`);
+    t.skip(why);
+    return;
+  }
+  const net = new LiveNet();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-live-tun-'));
+  const www = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-www-'));
+  const tun = `nst${net.tag}`;
+  const procs: ChildProcess[] = [];
+  let router: ChildProcess | undefined;
+  let routerErr = '';
+  try {
+    net.setup();
+    fs.writeFileSync(path.join(www, 'index.html'), 'hello across the TUN\n');
+    // The "internet" is the router namespace's own kernel, behind the TUN.
+    net.sh(net.rtr, 'ip addr add 198.51.100.20/32 dev lo');
+    procs.push(net.spawn(net.rtr, ['python3', '-m', 'http.server', '80', '--bind', '198.51.100.20', '--directory', www]));
+    const init = ns(dir, ['init', 'router', '--lan', 'eth0', '--wan', 'ppp0', '-q']);
+    assert.equal(init.code, 0, init.err);
+    router = net.spawn(net.rtr, [process.execPath, BIN, '--state', dir, 'run', '--attach', `eth0=packet:${net.rLan}`, '--attach', `ppp0=tun:${tun}`]);
+    router.stderr!.on('data', (d: Buffer) => { routerErr += d.toString(); });
+    await waitFor('the router to start', () => routerErr.includes('Ctrl-C stops') || router!.exitCode !== null);
+    assert.equal(router.exitCode, null, routerErr);
+    // The TUN exists and is up; the kernel side gets the ISP's end of the point-to-point link.
+    net.sh(net.rtr, `ip addr add 203.0.113.1 peer 203.0.113.2 dev ${tun}`);
+    const get = net.try(net.lan, 'curl -sS --max-time 10 --interface 192.168.0.50 http://198.51.100.20/index.html');
+    assert.equal(get.code, 0, `${get.err}\n${routerErr}`);
+    assert.equal(get.out, 'hello across the TUN\n');
+    const ct = ns(dir, ['conntrack', '-L']);
+    assert.match(ct.out, /src=192\.168\.0\.50 dst=198\.51\.100\.20 sport=\d+ dport=80 src=198\.51\.100\.20 dst=203\.0\.113\.2 sport=80 dport=\d+ \[ASSURED\]/);
+    const st = ns(dir, ['status']);
+    assert.match(st.out, new RegExp(`ppp0 = tun:${tun} {2}rx [1-9]\\d* packets`));
+    assert.equal(await stop(router), 0, routerErr);
+    router = undefined;
+    // The TUN device went away with the router (not persistent).
+    assert.notEqual(net.try(net.rtr, `ip link show ${tun}`).code, 0);
+  } finally {
+    if (router) await stop(router);
+    for (const p of procs) await stop(p);
+    net.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(www, { recursive: true, force: true });
+  }
+});
