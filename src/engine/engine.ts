@@ -169,6 +169,8 @@ export class Engine {
     this.net.trace.push(logLine(this.skb, 4, NF_LOG_TCPSEQ | NF_LOG_TCPOPT | NF_LOG_IPOPT | NF_LOG_UID, `TRACE: ${table}:${chain}:${kind}:${rulenum} `).replace(/^<4>/, ''));
   };
   private depth = 0;
+  /** The device a locally generated packet is bound to ('' = routed). */
+  private oif = '';
   /** The current packet is a GSO super-packet of segments this long (0: a plain packet). */
   private gsoSize = 0;
   /** The sender's stack vouches for the checksum (CHECKSUM_PARTIAL / UNNECESSARY): conntrack does not verify it. */
@@ -186,7 +188,7 @@ export class Engine {
     });
     this.net = {
       host: o.host, conntrack, clock, random: new Random(o.seed ?? 1), extState: new Map(), log: [], trace: [], emitted: [],
-      output: (bytes, origin) => this.generated(bytes, origin),
+      output: (bytes, origin, oif) => this.generated(bytes, origin, oif),
     };
     this.skb.net = this.net;
     // ipfrag_time and nf_conntrack_frag6_timeout are in seconds; only read when set on the host.
@@ -370,7 +372,7 @@ export class Engine {
   }
 
   /** A packet sent by a local process (starting at its IP header), as if written to a raw socket. */
-  send(bytes: Uint8Array, opts: { uid?: number; gid?: number } = {}): PacketResult {
+  send(bytes: Uint8Array, opts: { uid?: number; gid?: number; oif?: string } = {}): PacketResult {
     const res = this.begin();
     const n = Math.min(bytes.length, MAX_PACKET);
     this.buf.set(bytes.subarray(0, n));
@@ -379,6 +381,7 @@ export class Engine {
     this.resetSkb('', '', true);
     this.skb.uid = opts.uid ?? 0;
     this.skb.gid = opts.gid ?? 0;
+    this.oif = opts.oif ?? '';
     if (!this.gather(res, '')) return res;
     return this.localOut(res, 'output');
   }
@@ -459,6 +462,7 @@ export class Engine {
   }
 
   private resetSkb(indev: string, outdev: string, local: boolean): void {
+    this.oif = '';
     this.gsoSize = 0;
     this.csumTrusted = false;
     const s = this.skb;
@@ -648,13 +652,16 @@ export class Engine {
   private localOut(res: PacketResult, origin: Emitted['origin']): PacketResult {
     const skb = this.skb;
     const v = skb.view;
-    const rt = this.outRoute();
-    if (rt.error) { res.reason = `route: ${rt.error}`; return this.drop(res, res.reason); }
-    skb.outdev = this.devName(rt.dev) ?? '';
+    // A socket bound to its device (ndisc's NS and NA, SO_BINDTODEVICE) leaves by that device;
+    // link-local and multicast destinations are only meaningful with one.
+    const bound = this.oif !== '' && this.devs.has(this.oif);
+    const rt = bound ? null : this.outRoute();
+    if (rt?.error) { res.reason = `route: ${rt.error}`; return this.drop(res, res.reason); }
+    skb.outdev = rt ? this.devName(rt.dev) ?? '' : this.oif;
     if (this.hook(res, 'OUTPUT') !== NF_ACCEPT) return this.abandon(res);
     // Reroute: NAT or mangle may have changed the destination.
-    const rt2 = this.outRoute();
-    if (!rt2.error) skb.outdev = this.devName(rt2.dev) ?? skb.outdev;
+    const rt2 = bound ? null : this.outRoute();
+    if (rt2 && !rt2.error) skb.outdev = this.devName(rt2.dev) ?? skb.outdev;
     return this.postrouting(res, origin);
   }
 
@@ -720,7 +727,7 @@ export class Engine {
    * errors, stack answers): it goes through OUTPUT and POSTROUTING with a
    * context of its own, then the original packet's context is restored.
    */
-  private generated(bytes: Uint8Array, origin: Emitted['origin']): void {
+  private generated(bytes: Uint8Array, origin: Emitted['origin'], oif = ''): void {
     if (this.depth > 2) return;
     const saved = this.result;
     const savedBuf = this.buf.slice(0, this.skb.view.ipEnd);
@@ -729,7 +736,7 @@ export class Engine {
       mark: this.skb.mark, local: this.skb.local, nftrace: this.skb.nftrace, uid: this.skb.uid, gid: this.skb.gid, hotdrop: this.skb.hotdrop,
     };
     const savedCt = { ct: this.ctp.ct, ctinfo: this.ctp.ctinfo };
-    const savedGso = this.gsoSize, savedTrust = this.csumTrusted;
+    const savedGso = this.gsoSize, savedTrust = this.csumTrusted, savedOif = this.oif;
     const emitted = this.net.emitted;
     const savedFrag = this.fragInfo;
     this.fragInfo = new FragInfo();
@@ -741,6 +748,7 @@ export class Engine {
       this.skb.view.parse(this.buf, 0, bytes.length);
       if (this.skb.view.l3Ok()) {
         this.resetSkb('', '', true);
+        this.oif = oif;
         // nf_send_reset/nf_send_unreach and icmp_send attach the answered packet's entry
         // (nf_ct_attach): RELATED in the opposite direction, so the answer skips conntrack
         // lookup and NAT translates it (and the header it quotes) back.
@@ -761,7 +769,7 @@ export class Engine {
       this.skb.view.parse(this.buf, 0, savedBuf.length);
       Object.assign(this.skb, savedSkb);
       this.ctp.ct = savedCt.ct; this.ctp.ctinfo = savedCt.ctinfo;
-      this.gsoSize = savedGso; this.csumTrusted = savedTrust;
+      this.gsoSize = savedGso; this.csumTrusted = savedTrust; this.oif = savedOif;
     }
   }
 

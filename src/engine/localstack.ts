@@ -230,5 +230,5 @@ function ndiscAnswer(net: NetContext, v: PacketView, indev: string | undefined):
   const router = readSysctl(net.host, `net.ipv6.conf.${iface.name}.forwarding`) === '1';
   const flags = ND_NA_SOLICITED | (router ? ND_NA_ROUTER : 0) | (multicast ? ND_NA_OVERRIDE : 0);
   const n = buildNa(out, 0, b, nd.target, b, nd.src, b, nd.target, flags, multicast ? iface.mac : null);
-  net.output(out.subarray(0, n), 'stack');
+  net.output(out.subarray(0, n), 'stack', iface.name);
 }

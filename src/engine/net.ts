@@ -63,7 +63,8 @@ export interface NetContext {
    * Sends a packet the host itself generates (REJECT's RST or ICMP error,
    * an ICMP error of the stack) through the host's OUTPUT and POSTROUTING
    * hooks, as the kernel does (nf_send_reset, icmp_send). `bytes` starts at
-   * the IP header and is copied; the caller may reuse its buffer.
+   * the IP header and is copied; the caller may reuse its buffer. `oif`
+   * binds it to a device (ndisc answers leave where the question came in).
    */
-  output(bytes: Uint8Array, origin: Emitted['origin']): void;
+  output(bytes: Uint8Array, origin: Emitted['origin'], oif?: string): void;
 }

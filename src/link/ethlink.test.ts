@@ -258,6 +258,28 @@ test('ethlink: an NS for resolution blocked in OUTPUT is not sent, and the packe
   assert.equal(state(r, 'eth0', 6, '2001:db8:1::20'), 0x01);
 });
 
+test('ethlink: NS and NA leave bound to their device, so OUTPUT -o sees the link they are for', () => {
+  // An NS to resolve a WAN neighbour goes to ff02::1:ff00:9 from eth1's link-local address: routing those
+  // alone would pick the first device with a multicast route (eth0); ndisc binds it to eth1.
+  const r = rig(['-A OUTPUT -o eth1 -p icmpv6 -j DROP']);
+  input(r, 'eth0', frame(ETH0, '02aa0000000a', 0x86dd, udp6('2001:db8:1::10', '2001:db8:2::9')));
+  assert.equal(r.frames.length, 0, 'the NS for eth1 meets the -o eth1 DROP');
+  // The NA answering an NS that came in on eth0 leaves on eth0, untouched by the -o eth1 rule.
+  assert.equal(input(r, 'eth0', hex(NS_IN))?.fate, 'delivered');
+  assert.equal(r.frames.length, 1);
+  assert.equal(toHex(r.frames[0].bytes), NA_OUT);
+  // And the other way round: -o eth0 drops the NA, while NS on eth1 go out.
+  const q = rig(['-A OUTPUT -o eth0 -p icmpv6 -j DROP']);
+  input(q, 'eth0', hex(NS_IN));
+  assert.equal(q.frames.length, 0);
+  input(q, 'eth0', frame(ETH0, '02aa0000000a', 0x86dd, udp6('2001:db8:1::10', '2001:db8:2::9')));
+  assert.equal(q.frames.length, 1);
+  assert.equal(q.frames[0].dev, 'eth1');
+  // Resolving a LAN neighbour: the NS is for eth0, and -o eth0 drops it.
+  input(q, 'eth1', frame(ETH1, '02bb000000fe', 0x86dd, udp6('2001:db8:2::5', '2001:db8:1::20')));
+  assert.equal(q.frames.length, 1, 'no NS may leave for eth0');
+});
+
 test('ethlink: output to a known neighbour reuses one frame buffer', () => {
   const r = rig();
   runIpNeigh(['neigh', 'add', '192.168.0.40', 'lladdr', '02:aa:00:00:00:40', 'dev', 'eth0'], r.neigh, r.host, r.clock.t);

@@ -331,18 +331,18 @@ export class EthLink {
     const n = buildNs(this.nsBuf, 0, src, srcOff, dst, 0, e.addr, 0, iface.mac, 0);
     this.forceDev = iface;
     try {
-      this.sendLocal(this.nsBuf.subarray(0, n));
+      this.sendLocal(this.nsBuf.subarray(0, n), iface.name);
     } finally {
       this.forceDev = null;
     }
   }
 
   /** A packet of the host's own through OUTPUT/POSTROUTING: net.output when inside the engine (it saves the packet in hand), else engine.send. */
-  private sendLocal(bytes: Uint8Array): void {
-    if (this.inEngine > 0) { this.engine.net.output(bytes, 'stack'); return; }
+  private sendLocal(bytes: Uint8Array, oif?: string): void {
+    if (this.inEngine > 0) { this.engine.net.output(bytes, 'stack', oif); return; }
     this.inEngine++;
     try {
-      this.engine.send(bytes);
+      this.engine.send(bytes, { oif });
     } finally {
       this.inEngine--;
     }
