@@ -52,6 +52,7 @@ export const BASE_HOST: readonly string[] = [
   'sysctl -w net.ipv4.conf.default.rp_filter=0',
   ...LINKS.map((l) => `sysctl -w net.ipv4.conf.${l.dev}.rp_filter=0`),
   'sysctl -w net.ipv4.icmp_ratelimit=0',
+  'sysctl -w net.ipv6.icmp.ratelimit=0',
   'ip route add default via 203.0.113.254 dev eth1',
   'sysctl -w net.ipv6.conf.all.forwarding=0',
   'ip -6 route add default via 2001:db8:1::fe dev eth1',
@@ -61,13 +62,11 @@ export const BASE_HOST: readonly string[] = [
  * Settings of the kernel router that netsieve's host has (or models) without
  * a line, set once per topology: no DAD, router solicitations or RAs, MLD
  * retransmissions at once (so they are over before a case starts, see
- * sides.ts) and no IPv6 ICMP
- * error rate limit (the per-destination inetpeer buckets outlive a case).
- * `net.ipv6.icmp.ratelimit` is mirrored on netsieve's host in sides.ts.
+ * sides.ts). (The IPv6 ICMP error rate limit is switched off by BASE_HOST,
+ * on both sides: the per-destination inetpeer buckets outlive a case.)
  */
 export const KERNEL_ONLY_SYSCTLS: readonly string[] = [
   ...['all', 'default'].flatMap((c) => ['accept_dad=0', 'dad_transmits=0', 'router_solicitations=0', 'accept_ra=0', 'mldv1_unsolicited_report_interval=0', 'mldv2_unsolicited_report_interval=0'].map((k) => `net.ipv6.conf.${c}.${k}`)),
-  'net.ipv6.icmp.ratelimit=0',
 ];
 
 /** The interfaces themselves, on netsieve's side (the kernel side gets veths: see topology.ts). */
@@ -102,11 +101,17 @@ export interface DiffCase {
   /** ip6tables argument lines, applied after `rules`. */
   rules6?: string[];
   /**
-   * sysctl settings (KEY=VALUE) that netsieve's engine reads but its sysctl
-   * program does not accept yet: `sysctl -w` on the kernel side, written
-   * into the host's sysctl table on netsieve's side. TUNABLE lists them.
+   * sysctl settings (KEY=VALUE) that every case resets to the kernel's
+   * default (TUNABLE lists them): `sysctl -w` on both sides, before the
+   * host lines. They are not setup lines (not compared).
    */
   tuning?: string[];
+  /**
+   * Local processes on the router: sockets bound (TCP ones listening) for
+   * the whole case, `tcp|udp ADDR:PORT` as netsieve's `listen` takes them
+   * (listeners.ts starts them in the kernel's router namespace).
+   */
+  listen?: string[];
   packets: CasePacket[];
   /** A known engine difference: the regression test is reported as todo until it is fixed. */
   known?: string;

@@ -1,6 +1,7 @@
 /**
  * npm run difftest -- [--cases N] [--seed S] [--no-fixed] [--include-known]
  *                     [--save DIR] [--no-shrink] [--quiet] [--only REGEX]
+ *                     [--features tcpmss,connmark,chains,hashlimit,reject,nat,output|none]
  *
  * Runs the fixed scenarios, the saved regressions and N random cases from
  * seed S through the kernel (namespaces) and netsieve, shrinks every failing
@@ -13,6 +14,7 @@ import * as path from 'node:path';
 import type { DiffCase } from './case';
 import { formatMismatch } from './compare';
 import { generateCase, needsConntrack } from './generator';
+import { FEATURES, type Feature } from './features';
 import { runCase } from './run';
 import { allFixedScenarios } from './fixed';
 import { loadRegressions, saveRegression, shrinkCase } from './shrink';
@@ -24,6 +26,7 @@ function main(argv: string[]): number {
   let cases = 50, seed = Date.now() % 100000, fixed = true, includeKnown = false, shrink = true, quiet = false;
   let save = REGRESSION_DIR;
   let only: RegExp | undefined;
+  let features: false | Feature[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -39,6 +42,12 @@ function main(argv: string[]): number {
     else if (a === '--quiet') quiet = true;
     else if (a === '--save') save = path.resolve(argv[++i] ?? '.');
     else if (a === '--only') only = new RegExp(argv[++i] ?? '', 'i');
+    else if (a === '--features') {
+      const list = (argv[++i] ?? '').split(',').filter((f) => f !== '');
+      const bad = list.find((f) => !(FEATURES as readonly string[]).includes(f) && f !== 'none');
+      if (bad) { process.stderr.write(`difftest: unknown feature ${bad} (${FEATURES.join(', ')}, none)\n`); return 2; }
+      features = list.includes('none') ? false : (list as Feature[]);
+    }
     else { process.stderr.write(`difftest: unknown argument ${a}\n`); return 2; }
   }
   const why = difftestUnavailable();
@@ -53,7 +62,7 @@ function main(argv: string[]): number {
       for (const c of loadRegressions(save)) list.push({ c, random: false });
     }
     if (only) for (let i = list.length - 1; i >= 0; i--) if (!only.test(list[i].c.name)) list.splice(i, 1);
-    for (let i = 0; i < cases; i++) list.push({ c: generateCase(seed, i, { avoidKnown: !includeKnown }), random: true });
+    for (let i = 0; i < cases; i++) list.push({ c: generateCase(seed, i, { avoidKnown: !includeKnown, features }), random: true });
     for (const { c, random } of list) {
       let r;
       try {

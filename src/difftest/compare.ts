@@ -4,7 +4,7 @@
  * counters. See normalise.ts for the only things taken out first.
  */
 import { LINKS, type DiffCase } from './case';
-import { checksumOk, completeChecksum, describePacket, normaliseFragId6, normaliseRandomId, PortAliases } from './normalise';
+import { checksumOk, completeChecksum, describePacket, normaliseFragId6, normaliseRandomId, normaliseSynAck, PortAliases } from './normalise';
 import type { SideRun } from './sides';
 
 export interface Mismatch {
@@ -47,7 +47,7 @@ export function compareRuns(c: DiffCase, k: SideRun, n: SideRun): Mismatch[] {
       const m = Math.min(ks.length, ns.length);
       let differ = ks.length !== ns.length;
       for (let j = 0; j < m; j++) {
-        if (origins[j] !== 'forward') normaliseRandomId(ks[j], ns[j]);
+        if (origins[j] !== 'forward') { normaliseRandomId(ks[j], ns[j]); normaliseSynAck(ks[j], ns[j]); }
         normaliseFragId6(ks[j], ns[j], input);
         aliases.apply(ks[j]);
         if (hex(ks[j]) !== hex(ns[j]) && !aliases.learn(ks[j], ns[j], input)) differ = true;

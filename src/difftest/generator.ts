@@ -6,12 +6,13 @@
  * TCP/UDP/ICMP packets between pool addresses, and replies to earlier ones,
  * addressed as NAT would have them answered).
  */
-import { Random } from '../engine/net';
+import { Rng } from './rng';
 import { icmp, tcp, udp } from '../scenarios/engine/testkit';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../wire/tcp';
 import { LINKS, REMOTE, type CasePacket, type DiffCase } from './case';
 import { pkt } from './scenarios';
 import { toIpv6 } from './family6';
+import { addFeatures, type Feature } from './features';
 
 export interface GenOptions {
   /** The family of every case; by default a quarter of the cases are IPv6 (see family6.ts). */
@@ -22,6 +23,8 @@ export interface GenOptions {
    * conntrack, and nothing is forwarded back out of its input link.
    */
   avoidKnown?: boolean;
+  /** false: no pieces from features.ts; a list: exactly those in every case; default: each at random. */
+  features?: false | readonly Feature[];
 }
 
 /** Known engine differences the generator steers around with avoidKnown (docs/difftest.md lists reproducers). */
@@ -34,19 +37,13 @@ const LAN = LINKS[0].hosts, DMZ = LINKS[2].hosts;
 const ROUTER = LINKS.map((l) => l.addr);
 const PORTS = [22, 25, 53, 80, 123, 443, 8080];
 
-class Rng {
-  private readonly r: Random;
-  constructor(seed: number) { this.r = new Random(seed * 2654435761 + 12345); }
-  int(n: number): number { return this.r.u32() % n; }
-  chance(p: number): boolean { return this.r.u32() / 0x100000000 < p; }
-  pick<T>(a: readonly T[]): T { return a[this.int(a.length)]; }
-}
 
 interface Flow { proto: 'tcp' | 'udp' | 'icmp'; src: string; dst: string; sport: number; dport: number; seq: number; flags: number; len: number; id: number; }
 
-/** True when a ruleset makes the kernel track connections (a conntrack/state match or a NAT target). */
+/** True when a ruleset makes the kernel track connections (a conntrack/state/connmark match, CONNMARK or a NAT target). */
 export function needsConntrack(rules: readonly string[]): boolean {
-  return rules.some((r) => /conntrack|state|MASQUERADE|DNAT|SNAT/.test(r));
+  // Every match and target that calls nf_ct_netns_get: conntrack/state, connmark/CONNMARK, and the NAT targets.
+  return rules.some((r) => /conntrack|state|connmark|CONNMARK|MASQUERADE|DNAT|SNAT|REDIRECT|NETMAP/.test(r));
 }
 
 export function generateCase(seed: number, index: number, o: GenOptions = {}): DiffCase {
@@ -119,7 +116,13 @@ export function generateCase(seed: number, index: number, o: GenOptions = {}): D
   const c: DiffCase = { name: `random seed ${seed} case ${index}`, host, rules, packets };
   // Drawn last, so that the IPv4 cases of a seed stay what they were.
   const v6 = o.family === 6 || (o.family === undefined && g.chance(0.25));
-  return v6 ? toIpv6(c) : c;
+  const out = v6 ? toIpv6(c) : c;
+  // The pieces for the other extensions (features.ts) come from a random source of their own,
+  // so that adding them left the base cases of a seed as they were.
+  if (o.features !== false) {
+    addFeatures(new Rng((seed * 100003 + index) ^ 0x2545f491), out, { fam: v6 ? 6 : 4, noOtherErrors: !!noOtherErrors, only: Array.isArray(o.features) ? o.features : undefined });
+  }
+  return out;
 }
 
 function sameLink(a: string, b: string): boolean {

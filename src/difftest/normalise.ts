@@ -23,13 +23,19 @@
  *   is the one the packet arrived with, the kernel's port is recorded as an
  *   alias of netsieve's for the rest of the case (later packets and the
  *   conntrack table).
- * - TCP timestamps would be normalised for packets from a TCP endpoint of
- *   the router, but no case has one (no listening sockets): RSTs carry none,
- *   and forwarded segments keep the sender's options.
+ * - The initial sequence number and the TCP timestamp value of a SYN-ACK
+ *   the router sends from a listening socket: secure_tcp_seq and
+ *   secure_tcp_ts_off (net/core/secure_seq.c) hash the connection with a
+ *   random boot key. The window (64240 for an MSS of 1460, from the
+ *   socket's receive buffer) and the options (MSS from the route's MTU,
+ *   SACK_PERM, window scale and timestamps only when the SYN offered them)
+ *   are derived, not drawn, and are compared. RSTs carry no options, and
+ *   forwarded segments keep the sender's.
  */
 import { PacketView, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/packet';
 import { get16, put16 } from '../wire/checksum';
 import { ipv4SetChecksum } from '../wire/ipv4';
+import { ipv6ToString } from '../util/addr';
 
 /** The IP packet inside a captured Ethernet frame (trimmed to its IP length), or null for non-IP frames. */
 export function frameToIp(hex: string): Uint8Array | null {
@@ -128,7 +134,12 @@ export function normaliseFragId6(k: Uint8Array, n: Uint8Array, input: Uint8Array
   for (const b of [k, n]) b.fill(0, 44, 48);
 }
 
-/** Kernel port -> netsieve port, per transport protocol, learnt during one case. */
+/**
+ * Kernel port -> netsieve port, per transport protocol and address (the
+ * NATed endpoint's), learnt during one case. The address keeps a drawn
+ * port that happens to equal a well-known one (MASQUERADE maps a source
+ * port below 512 into 1-511) from being rewritten on other hosts' packets.
+ */
 export class PortAliases {
   private readonly map = new Map<string, number>();
   get size(): number { return this.map.size; }
@@ -156,7 +167,7 @@ export class PortAliases {
       const nn = n.slice();
       view(nn).setL4Checksum();
       if (Buffer.compare(Buffer.from(trial), Buffer.from(nn)) !== 0) return false;
-      this.map.set(`${kv.proto}/${kp}`, np);
+      this.map.set(`${kv.proto}/${addrText(kv, field === 0 ? kv.srcOff : kv.dstOff)}/${kp}`, np);
       k.set(trial);
       return true;
     }
@@ -170,19 +181,22 @@ export class PortAliases {
     if (!v.l3Ok() || !v.hasPorts) return;
     let changed = false;
     for (const field of [0, 2]) {
-      const to = this.map.get(`${v.proto}/${get16(k, v.l4 + field)}`);
+      const to = this.map.get(`${v.proto}/${addrText(v, field === 0 ? v.srcOff : v.dstOff)}/${get16(k, v.l4 + field)}`);
       if (to !== undefined) { put16(k, v.l4 + field, to); changed = true; }
     }
     if (changed) view(k).setL4Checksum();
   }
 
-  /** Rewrites sport=/dport= of a conntrack line of protocol `proto`. */
+  /** Rewrites sport=/dport= of a conntrack line of protocol `proto`, each tuple by its own src=/dst=. */
   applyText(line: string, proto: number): string {
     if (!this.map.size) return line;
-    return line.replace(/\b(sport|dport)=(\d+)/g, (m, f: string, p: string) => {
-      const to = this.map.get(`${proto}/${p}`);
-      return to === undefined ? m : `${f}=${to}`;
-    });
+    return line.split(/(?=\bsrc=)/).map((tuple) => {
+      const src = /\bsrc=(\S+)/.exec(tuple)?.[1], dst = /\bdst=(\S+)/.exec(tuple)?.[1];
+      return tuple.replace(/\b(sport|dport)=(\d+)/g, (m, f: string, p: string) => {
+        const to = this.map.get(`${proto}/${f === 'sport' ? src : dst}/${p}`);
+        return to === undefined ? m : `${f}=${to}`;
+      });
+    }).join('');
   }
 }
 
@@ -196,4 +210,35 @@ export function describePacket(b: Uint8Array): string {
   if (v.proto === IPPROTO_TCP) s += ` flags 0x${v.tcpFlags.toString(16)} seq ${v.seq >>> 0} ack ${v.ack >>> 0}`;
   if (v.icmpType >= 0) s += ` icmp ${v.icmpType}/${v.icmpCode}`;
   return s;
+}
+
+/**
+ * Zeroes the sequence number and the TSval of two SYN-ACKs the host sent
+ * (random ISN and timestamp offset, see above), checksums redone. Only
+ * called for packets the host generated; anything but a SYN-ACK pair is
+ * left alone.
+ */
+export function normaliseSynAck(k: Uint8Array, n: Uint8Array): void {
+  const kv = view(k), nv = view(n);
+  for (const v of [kv, nv]) if (!v.l3Ok() || v.proto !== IPPROTO_TCP || v.isFragment || (v.tcpFlags & 0x12) !== 0x12 || (v.tcpFlags & 0x04) !== 0) return;
+  for (const v of [kv, nv]) {
+    const b = v.buf;
+    b.fill(0, v.l4 + 4, v.l4 + 8);
+    // Options: kind 8 (timestamps, RFC 7323) holds TSval then TSecr; TSecr echoes the peer's and stays.
+    for (let o = v.l4 + 20; o < v.l4 + v.tcpHeaderLen;) {
+      const kind = b[o];
+      if (kind === 0) break;
+      if (kind === 1) { o++; continue; }
+      const len = b[o + 1];
+      if (len < 2) break;
+      if (kind === 8 && len === 10) b.fill(0, o + 2, o + 6);
+      o += len;
+    }
+    v.setL4Checksum();
+  }
+}
+
+/** An address of a parsed packet as conntrack -L prints it (dotted quad, or compressed IPv6). */
+function addrText(v: PacketView, off: number): string {
+  return v.addrLen === 4 ? [...v.buf.subarray(off, off + 4)].join('.') : ipv6ToString(v.buf.subarray(off, off + 16));
 }

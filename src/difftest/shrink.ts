@@ -1,5 +1,5 @@
 /**
- * Shrinking a failing case: drop packets, then rules, then host lines, one
+ * Shrinking a failing case: drop packets, then rules (IPv4, IPv6), then host lines, one
  * at a time, keeping each removal after which the case still mismatches,
  * until nothing more can go (or the budget of runs is spent). Then the case
  * is saved as JSON for the regression test (difftest.test.ts loads them).
@@ -14,10 +14,10 @@ export function shrinkCase(c: DiffCase, fails: (c: DiffCase) => boolean, budget 
   let progress = true;
   while (progress && runs < budget) {
     progress = false;
-    for (const field of ['packets', 'rules', 'host'] as const) {
-      for (let i = cur[field].length - 1; i >= 0 && runs < budget; i--) {
+    for (const field of ['packets', 'rules', 'rules6', 'host'] as const) {
+      for (let i = (cur[field] ?? []).length - 1; i >= 0 && runs < budget; i--) {
         if (field === 'packets' && cur.packets.length === 1) break;
-        const next = { ...cur, [field]: (cur[field] as unknown[]).filter((_, j) => j !== i) } as DiffCase;
+        const next = { ...cur, [field]: (cur[field] ?? []).filter((_: unknown, j: number) => j !== i) } as DiffCase;
         if (!keep(next)) continue;
         runs++;
         if (fails(next)) { cur = next; progress = true; }

@@ -3,7 +3,7 @@
  * which the injector actually wrote each packet drive netsieve's clock, so
  * conntrack timeouts can be compared.
  */
-import { runIp, runSysctl } from '../cli/host-commands';
+import { runIp, runListen, runSysctl } from '../cli/host-commands';
 import { parseRestoreArgs, runIptables, runRestore, runSave } from '../cli/iptables';
 import { runConntrack } from '../cli/conntrack';
 import { Engine } from '../engine/engine';
@@ -15,6 +15,7 @@ import { BASE_HOST, LINKS, NETSIEVE_LINKS, TUNABLE, type DiffCase } from './case
 import { injectAndCapture, type InjectResult } from './injector';
 import { frameToIp as framePacket, isMldNoise } from './normalise';
 import type { Topology } from './topology';
+import { KernelListeners } from './listeners';
 
 /** Every table emptied, policies ACCEPT, counters zero: what each case starts from on both sides. */
 export const EMPTY_TABLES = [
@@ -104,12 +105,19 @@ export function runKernel(topo: Topology, c: DiffCase, o: RunOptions = {}): Kern
     ...hostLines.map((line, i) => ({ line, code: res[nPre + i].code, stderr: res[nPre + i].stderr.trim() })),
     ...[...c.rules.map((r) => `iptables ${r}`), ...rules6.map((r) => `ip6tables ${r}`)].map((line, i) => ({ line, code: res[nRules + i].code, stderr: res[nRules + i].stderr.trim() })),
   ];
-  const inject = injectAndCapture(topo.links, c.packets.map((p) => ({ peer: LINKS.findIndex((l) => l.dev === p.dev), hex: p.hex, delay: (p.delayMs ?? 0) / 1000 })), { gapMs: o.gapMs, tailMs: o.tailMs });
-  if (inject.errors?.length) throw new Error(`injection failed: ${inject.errors.join('; ')}`);
-  const after = topo.run([
-    { argv: ['conntrack', '-L', '-f', 'ipv4'] }, { argv: ['conntrack', '-L', '-f', 'ipv6'] },
-    { argv: ['iptables-save', '-c'] }, { argv: ['ip6tables-save', '-c'] },
-  ]);
+  // The case's local processes live from before the first packet until the tables are read.
+  const listeners = c.listen?.length ? KernelListeners.start(topo.router.name, c.listen) : undefined;
+  let inject: InjectResult, after: ReturnType<Topology['run']>;
+  try {
+    inject = injectAndCapture(topo.links, c.packets.map((p) => ({ peer: LINKS.findIndex((l) => l.dev === p.dev), hex: p.hex, delay: (p.delayMs ?? 0) / 1000 })), { gapMs: o.gapMs, tailMs: o.tailMs });
+    if (inject.errors?.length) throw new Error(`injection failed: ${inject.errors.join('; ')}`);
+    after = topo.run([
+      { argv: ['conntrack', '-L', '-f', 'ipv4'] }, { argv: ['conntrack', '-L', '-f', 'ipv6'] },
+      { argv: ['iptables-save', '-c'] }, { argv: ['ip6tables-save', '-c'] },
+    ]);
+  } finally {
+    listeners?.stop();
+  }
   const out = emptyOut(c.packets.length);
   for (const f of inject.frames) {
     const ip = framePacket(f.hex);
@@ -139,9 +147,18 @@ export function buildNetsieve(c: DiffCase): { host: Host; rules: Ruleset; rules6
     setup.push({ line, code: r.code, stderr: r.stderr.trim() });
     host = r.host;
   }
-  // Mirrors of the kernel router's KERNEL_ONLY_SYSCTLS that netsieve models but its sysctl program does not know.
-  host.sysctl['net.ipv6.icmp.ratelimit'] = '0';
-  for (const t of c.tuning ?? []) { const [k, v] = t.split('='); if (!(k in TUNABLE)) throw new Error(`not a TUNABLE key: ${t}`); host.sysctl[k] = v; }
+  // The case's tuning, through netsieve's sysctl program as on the kernel side (netsieve's host starts from the defaults).
+  for (const t of c.tuning ?? []) {
+    if (!(t.split('=')[0] in TUNABLE)) throw new Error(`not a TUNABLE key: ${t}`);
+    const r = runSysctl(['-qw', t], host);
+    if (r.code !== 0) throw new Error(`netsieve: sysctl -w ${t}: ${r.stderr.trim()}`);
+    host = r.host;
+  }
+  for (const line of c.listen ?? []) {
+    const r = runListen(splitArgs(line), host);
+    if (r.code !== 0) throw new Error(`netsieve: listen ${line}: ${r.stderr.trim()}`);
+    host = r.host;
+  }
   const ra = parseRestoreArgs([], 4);
   if ('error' in ra) throw new Error(ra.error);
   const rr = runRestore(newRuleset(4), EMPTY_TABLES, ra);

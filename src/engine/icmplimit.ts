@@ -55,7 +55,7 @@ export function icmpErrorAllowed(net: NetContext, family: 4 | 6, type: number, c
   } else {
     if (type & 0x80) return true;
     if (type === 2) return true;
-    tmoMs = sysctlNum(net, 'net.ipv6.icmp.ratelimit', 1000);
+    tmoMs = sysctlNum(net, 'net.ipv6.icmp.ratelimit', 100);
   }
   let tmo = Math.floor((tmoMs * HZ) / 1000);
   if (family === 6 && plen < 128) tmo >>= (128 - plen) >> 5;

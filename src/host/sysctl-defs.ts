@@ -19,6 +19,8 @@ export interface SysctlSpec {
 
 const INT_MAX = 2147483647;
 const INT_MIN = -2147483648;
+/** proc_dointvec_jiffies refuses seconds beyond INT_MAX / HZ (do_proc_dointvec_jiffies_conv); HZ is 250 on the reference machine. */
+const JIFFIES_SECONDS_MAX = Math.floor(INT_MAX / 250);
 
 /** Global keys (net.netfilter.* from nf_conntrack_standalone.c and the per-protocol files). */
 export const GLOBAL_SYSCTLS: Record<string, SysctlSpec> = {
@@ -31,12 +33,18 @@ export const GLOBAL_SYSCTLS: Record<string, SysctlSpec> = {
   'net.ipv4.icmp_echo_ignore_broadcasts': { n: 1, min: 0, max: 1, def: '1' },
   'net.ipv4.icmp_ratelimit': { n: 1, def: '1000' },
   'net.ipv4.icmp_ratemask': { n: 1, def: '6168' },
+  // ip_fragment.c ip4_frags_ns_ctl_table: proc_dointvec_jiffies, so |seconds| <= INT_MAX / HZ (HZ 250 on the reference machine).
+  'net.ipv4.ipfrag_time': { n: 1, min: -JIFFIES_SECONDS_MAX, max: JIFFIES_SECONDS_MAX, def: '30' },
+  // net/ipv6/icmp.c ipv6_icmp_table_template: proc_dointvec_ms_jiffies_minmax from 0, in ms; 100 since Linux 6.x (it was 1000).
+  'net.ipv6.icmp.ratelimit': { n: 1, min: 0, def: '100' },
   'net.ipv4.tcp_syncookies': { n: 1, def: '1' },
   'net.netfilter.nf_conntrack_acct': { n: 1, min: 0, max: 1, def: '0' },
   'net.netfilter.nf_conntrack_buckets': { n: 1, min: 1, max: INT_MAX, def: '262144' },
   'net.netfilter.nf_conntrack_checksum': { n: 1, min: 0, max: 1, def: '1' },
   'net.netfilter.nf_conntrack_count': { n: 1, readonly: true, def: '0' },
   'net.netfilter.nf_conntrack_events': { n: 1, min: 0, max: 2, def: '2' },
+  // nf_conntrack_reasm.c nf_ct_frag6_sysctl_table: proc_dointvec_jiffies, seconds.
+  'net.netfilter.nf_conntrack_frag6_timeout': { n: 1, min: -JIFFIES_SECONDS_MAX, max: JIFFIES_SECONDS_MAX, def: '60' },
   'net.netfilter.nf_conntrack_expect_max': { n: 1, min: 1, max: INT_MAX, def: '4096' },
   'net.netfilter.nf_conntrack_generic_timeout': { n: 1, def: '600' },
   'net.netfilter.nf_conntrack_gre_timeout': { n: 1, def: '30' },
@@ -77,6 +85,8 @@ export const CONF4: Record<string, { all: string; def: string }> = {
   accept_local: { all: '0', def: '0' },
   accept_redirects: { all: '1', def: '1' },
   accept_source_route: { all: '0', def: '1' },
+  arp_accept: { all: '0', def: '0' },
+  arp_ignore: { all: '0', def: '0' },
   arp_filter: { all: '0', def: '0' },
   forwarding: { all: '0', def: '0' },
   ignore_routes_with_linkdown: { all: '0', def: '0' },

@@ -281,7 +281,10 @@ function l4UniqueTuple(net: NetContext, t: Tuple, r: NatRange, mtype: number, e:
       return;
   }
   if (size === 0) return;
-  let off = r.flags & NF_NAT_RANGE_PROTO_OFFSET ? (t[key] - r.basePort) & 0xffff : net.random.u32() & 0xffff;
+  // A destination manip without --random starts at the range's first port (off = 0), so REDIRECT/DNAT
+  // to a port range pick its lowest free port; a source manip or --random draws the offset.
+  let off = r.flags & NF_NAT_RANGE_PROTO_OFFSET ? (t[key] - r.basePort) & 0xffff
+    : (r.flags & RANDOM_ALL) !== 0 || mtype !== NF_NAT_MANIP_DST ? net.random.u32() & 0xffff : 0;
   let attempts = size > MAX_ATTEMPTS ? MAX_ATTEMPTS : size;
   for (;;) {
     for (let i = 0; i < attempts; i++, off = (off + 1) & 0xffff) {
