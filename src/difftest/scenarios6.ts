@@ -3,15 +3,14 @@
  * WAN 2001:db8:1::/64 on eth1 with the default route via 2001:db8:1::fe,
  * DMZ 2001:db8:2::/64 on eth2): forwarding, REJECT's IPv6 answers, hop
  * limit and packet too big, the local answers, NAT for IPv6 and packets
- * with extension headers. The ip6tables matches that read extension headers
- * (ipv6header, frag, hbh, dst, rt) are not in netsieve, so those headers
- * are exercised through `-p`, conntrack, forwarding and the local stack.
+ * with extension headers, also through the ip6tables matches that read them
+ * (ipv6header, frag, hbh, dst, rt).
  */
 import { parseIp } from '../host/prefix';
 import { icmp, tcp, TcpConv, udp } from '../scenarios/engine/testkit';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN } from '../wire/tcp';
 import type { DiffCase } from './case';
-import { DSTOPTS_PAD, HBH_ROUTER_ALERT, padOptions, rt0, withExt6, IPV6_HOPOPTS, type Ext6 } from './craft';
+import { DSTOPTS_PAD, HBH_ROUTER_ALERT, frag6, padOptions, rt0, withExt6, IPV6_HOPOPTS, type Ext6 } from './craft';
 import { handshake, pkt } from './scenarios';
 
 export const FWD6 = 'sysctl -w net.ipv6.conf.all.forwarding=1';
@@ -150,6 +149,40 @@ export function ipv6Scenarios(): DiffCase[] {
         pkt(withExt6(local(46006), [rt0(parseIp(6, '2001:db8::1')!)]), 'local UDP with routing type 0'),
       ],
     });
+    // The same kinds of packets counted by the extension-header matches (no conntrack, so
+    // fragments cross FORWARD one by one, as they came, and -m frag sees each).
+    const big = udp({ src: '2001:db8::10', dst: '2001:db8:100::7', sport: 46030, dport: 53, data: new Uint8Array(64).fill(0x61) });
+    cases.push({
+      name: 'IPv6 extension-header matches: ipv6header, hbh, dst, rt, frag',
+      host: [FWD6],
+      rules: [],
+      rules6: [
+        '-A FORWARD -m ipv6header --header hop --soft',
+        '-A FORWARD -m ipv6header --header hop,dst --soft',
+        '-A FORWARD -m ipv6header --header ipv6-route,prot',
+        '-A FORWARD -m ipv6header ! --header frag --soft',
+        '-A FORWARD -m hbh --hbh-opts 5',
+        '-A FORWARD -m hbh --hbh-len 8',
+        '-A FORWARD -m dst --dst-opts 1',
+        '-A FORWARD -m rt --rt-type 0 --rt-segsleft 0',
+        '-A FORWARD -m frag --fragfirst',
+        '-A FORWARD -m frag --fraglast',
+        '-A FORWARD -m frag --fragid 7000:7100 --fragmore',
+        '-A FORWARD -m rt --rt-type 0 -j DROP',
+        '-A FORWARD -p udp -j ACCEPT',
+        '-A FORWARD -m frag -j ACCEPT',
+      ],
+      packets: [
+        pkt(withExt6(base(46020), [{ type: IPV6_HOPOPTS, body: padOptions() }]), 'hop-by-hop padding'),
+        pkt(withExt6(base(46021), [HBH_ROUTER_ALERT]), 'hop-by-hop router alert'),
+        pkt(withExt6(base(46022), [rt0(dst)]), 'routing type 0, segments left 0 (dropped)'),
+        pkt(withExt6(base(46023), [DSTOPTS_PAD]), 'destination options'),
+        pkt(withExt6(base(46024), [{ type: IPV6_HOPOPTS, body: padOptions() }, DSTOPTS_PAD]), 'hop-by-hop then destination options'),
+        pkt(base(46025), 'no extension header'),
+        ...frag6(big, [{ off: 0, len: 32 }, { off: 32, len: 40 }], 7050).map((f, i) => pkt(f, `fragment ${i + 1} of 2`)),
+      ],
+    });
+
     const hbh = (opts: number[]): Ext6[] => [{ type: IPV6_HOPOPTS, body: padOptions(opts) }];
     cases.push({
       name: 'IPv6 hop-by-hop option processing (ip6_parse_tlv)',

@@ -63,6 +63,9 @@ function ah6Match(skb: Skb, d: AhInfo): boolean {
   if (p + 12 > v.ipEnd) { skb.hotdrop = true; return false; }
   const spi = get32(b, p + 4);
   const hdrlen = (b[p + 1] + 2) << 2;
+  // A header claiming more bytes than the packet holds is malformed: hotdrop (the 2026 "mark malformed
+  // IPv6 extension headers for hotdrop" change to ip6t_ah.c; older kernels read on).
+  if (p + hdrlen > v.ipEnd) { skb.hotdrop = true; return false; }
   if ((spi >= d.spis[0] && spi <= d.spis[1]) === d.invert) return false;
   if (d.len !== 0 && (d.len === hdrlen) === d.invLen) return false;
   if (d.res && (b[p + 2] | b[p + 3]) !== 0) return false;

@@ -34,6 +34,11 @@ import { sctp } from './sctp';
 import { string } from './string';
 import { time } from './time';
 import { hashlimit } from './hashlimit';
+import { ipv6header } from './ipv6header';
+import { frag } from './frag';
+import { hbh } from './hbh';
+import { dst } from './dst';
+import { rt } from './rt';
 
 export const MATCHES: MatchExtension[] = [
   tcp,
@@ -71,4 +76,9 @@ export const MATCHES: MatchExtension[] = [
   string,
   time,
   hashlimit,
+  ipv6header,
+  frag,
+  hbh,
+  dst,
+  rt,
 ];
