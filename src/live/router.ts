@@ -15,7 +15,7 @@
  */
 import type { Engine, PacketResult, ReceiveOptions } from '../engine/engine';
 import type { Emitted } from '../engine/net';
-import { ifaceByName } from '../host/model';
+import { ifaceByName, type Host } from '../host/model';
 import {
   completeChecksum, parseVnetHdr, segmentOffloaded, segmentTcp, VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_NEEDS_CSUM,
   VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, VnetHdr,
@@ -59,6 +59,9 @@ class PortState {
   readonly txOffs = new Uint32Array(TX_BATCH);
   readonly txLens = new Uint32Array(TX_BATCH);
   txN = 0;
+  /** The interface's MTU, read from the host it was last looked up in (a reload replaces the host). */
+  mtu = 1500;
+  mtuHost: Host | null = null;
   readonly stats: PortStats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
   constructor(readonly att: Attachment, readonly port: Port) {
     this.rx = Buffer.alloc(RX_SLOT * RX_BATCH);
@@ -200,8 +203,11 @@ export class Router {
    */
   private queue(st: PortState, b: Uint8Array, off: number, len: number): void {
     const l2 = st.att.kind === 'packet' ? 14 : 0;
-    const dev = ifaceByName(this.engine.host, st.att.iface);
-    const mtu = dev ? dev.mtu : 1500;
+    if (st.mtuHost !== this.engine.host) {
+      st.mtuHost = this.engine.host;
+      st.mtu = ifaceByName(st.mtuHost, st.att.iface)?.mtu ?? 1500;
+    }
+    const mtu = st.mtu;
     if (len - l2 <= mtu) { this.queuePlain(st, b, off, len); return; }
     const t = this.tf;
     if (!tcpFrame(b, off, len, l2, t)) { st.stats.txDropped++; return; }
