@@ -63,9 +63,20 @@ export async function runFamilyProgram(name: string, argv: string[], stateDir: s
       return 1;
     }
   }
-  const live = await sendControl(stateDir, { prog: name, argv, input });
+  const live = await liveCall(stateDir, { prog: name, argv, input });
+  if (typeof live === 'number') return live;
   if (live) return emit(live);
   return emit(runFamilyInProcess(name, argv, input, stateDir));
+}
+
+/** A command for a running router: its answer, null when none runs, or exit status 1 when it cannot be reached. */
+async function liveCall(dir: string, req: Parameters<typeof sendControl>[1]): Promise<Awaited<ReturnType<typeof sendControl>> | number> {
+  try {
+    return await sendControl(dir, req);
+  } catch (e) {
+    process.stderr.write(`netsieve: ${(e as Error).message}\n`);
+    return 1;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -81,7 +92,8 @@ export async function main(argv: string[]): Promise<number> {
   const dir = stateDir ?? defaultStateDir();
   if (rest.length > 0 && FAMILY_PROGS[rest[0]]) return runFamilyProgram(rest[0], rest.slice(1), dir);
   if (rest.length > 0 && LIVE_FORWARDED.has(rest[0])) {
-    const live = await sendControl(dir, { prog: rest[0], argv: rest.slice(1) });
+    const live = await liveCall(dir, { prog: rest[0], argv: rest.slice(1) });
+    if (typeof live === 'number') return live;
     if (live) return emit(live);
     if (rest[0] === 'status') {
       process.stderr.write(`netsieve status: no router is running on ${dir}\n`);
@@ -148,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const name of Object.keys(FAMILY_PROGS)) {
     program.command(name).description(`the ${name} program (iptables-legacy 1.8.9 syntax) on the state directory`).allowUnknownOption().helpOption(false);
   }
-  program.command('ip').description('iproute2 ip link|addr|route on the host model in the state directory').allowUnknownOption().helpOption(false);
+  program.command('ip').description('iproute2 ip link|addr|route|neigh on the host model in the state directory').allowUnknownOption().helpOption(false);
   program.command('sysctl').description('procps sysctl on the host model (-a, -w NAME=VALUE, -n)').allowUnknownOption().helpOption(false);
   program.command('test').description('firewall unit tests: netsieve test FILE.yaml... [--tap] [--junit FILE] [-v]').allowUnknownOption().helpOption(false);
   program.command('demo').description('the seeds\' home router in memory: a laptop browsing out through NAT, a visitor reaching a forwarded web server, a port scan, pings; traces and the conntrack table').allowUnknownOption().helpOption(false);

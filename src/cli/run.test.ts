@@ -1,16 +1,17 @@
 /**
  * `netsieve run`'s refusals, through bin/netsieve.js: bad arguments, an
  * interface the state directory does not have, and a process without the
- * rights to open devices. Each must say exactly what is wrong and leave the
- * state directory as it was.
+ * rights to open devices; and a user who may not talk to a running router.
+ * Each must say exactly what is wrong and leave the state directory as it was.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadNativeIo } from '../io/native';
+import { LiveSession } from '../live/session';
 
 const BIN = path.resolve(__dirname, '../../bin/netsieve.js');
 
@@ -83,5 +84,37 @@ test('run: without the rights to open devices it says what it needs', (t) => {
   assert.equal(r.code, 1, r.err);
   assert.match(r.err, /^netsieve run: openTun\(nsvperm0\): .*\(opening TUN devices and packet sockets needs root, or CAP_NET_ADMIN and CAP_NET_RAW\)$/m);
   assert.ok(!fs.existsSync(path.join(dir, 'run.json')));
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a user who may not use the running router\'s control socket gets an error, and the files stay untouched', async (t) => {
+  if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v setpriv']).status !== 0) {
+    if (process.env.CI === 'true') assert.fail('CI runs as root with setpriv (util-linux)');
+    t.skip('needs root and setpriv to drop to an unprivileged user');
+    return;
+  }
+  const dir = stateDir();
+  fs.chmodSync(dir, 0o777);
+  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o666);
+  const s = await LiveSession.start({
+    dir, attach: [{ iface: 'eth0', kind: 'tun', dev: 'nsvacl0' }],
+    openPort: (a) => ({ kind: a.kind, name: a.dev, vnetHdr: false, recv: () => 0, send: (_b, _o, _l, n) => n, onReadable: () => {}, close: () => {} }),
+    deviceMac: () => new Uint8Array(6),
+    makeNeigh: () => ({ link: { input: () => null, output: () => {}, tick: () => {} }, command: () => ({ code: 0, stdout: '', stderr: '', changed: false }), hostReplaced: () => {}, save: () => {} }),
+    log: () => {}, notice: () => {},
+  });
+  try {
+    const before = fs.readFileSync(path.join(dir, 'rules.v4'), 'utf8');
+    // Asynchronously: this process serves the control socket.
+    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--state', dir, 'iptables', '-A', 'INPUT', '-j', 'ACCEPT'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    assert.equal(code, 1, err);
+    assert.match(err, /^netsieve: a router \(pid \d+\) runs on .*, but its control socket .* cannot be used: .*EACCES/m);
+    assert.equal(fs.readFileSync(path.join(dir, 'rules.v4'), 'utf8'), before);
+  } finally {
+    await s.stop();
+  }
   fs.rmSync(dir, { recursive: true });
 });

@@ -171,8 +171,11 @@ export async function sendControl(dir: string, req: ControlRequest): Promise<Con
         reject(new Error(`the router (pid ${info.pid}) gave no answer`));
       }
     });
-    c.once('error', (e) => {
-      if (!connected) resolve(null);
+    c.once('error', (e: NodeJS.ErrnoException) => {
+      // Nobody listens (a router that died without cleaning up): work on the files.
+      if (!connected && (e.code === 'ECONNREFUSED' || e.code === 'ENOENT')) resolve(null);
+      // A live router we may not talk to: never change its files behind its back.
+      else if (!connected) reject(new Error(`a router (pid ${info.pid}) runs on ${dir}, but its control socket ${info.socket} cannot be used: ${e.message}`));
       else reject(e);
     });
   });
