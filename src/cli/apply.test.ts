@@ -60,6 +60,17 @@ test('apply on a state directory: y keeps the new rules (and -w writes them), no
   assert.match(b.err, /Couldn't load target `NOPE'/);
   assert.match(b.err, /Error: unknown error applying new iptables rules: /);
   assert.equal(inputRules(dir), '-P INPUT DROP\n');
+  // -c RUNCMD: a script that changes the rules through netsieve (NETSIEVE_STATE names the directory).
+  const cmd = path.join(dir, 'change.sh');
+  fs.writeFileSync(cmd, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" iptables -A INPUT -p tcp --dport 22 -j ACCEPT\n`, { mode: 0o755 });
+  const c = apply(dir, ['-t', '5', '-c', cmd], 'n');
+  assert.equal(c.code, 255, c.err);
+  assert.match(c.out, /^Running command '.*change\.sh'\.\.\. done\.\n/);
+  assert.equal(inputRules(dir), '-P INPUT DROP\n', 'rolled back');
+  const cy = apply(dir, ['-t', '5', '-c', cmd], 'y');
+  assert.equal(cy.code, 0, cy.err);
+  assert.equal(inputRules(dir), '-P INPUT DROP\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n');
+  assert.equal(apply(dir, ['-c', path.join(dir, 'lockout.rules')], '').code, 6, 'runcmd not executable');
   // iptables-apply's own checks.
   assert.equal(apply(dir, ['-t', 'x', rules], '').code, 1);
   assert.equal(apply(dir, [path.join(dir, 'missing.rules')], '').code, 2);
