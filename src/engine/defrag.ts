@@ -125,7 +125,8 @@ export class Defrag {
   private expired: FragExpired[] = [];
   private readonly walk = new ExtHdrWalk();
 
-  constructor(private readonly clock: Clock, private readonly timeout4 = IPFRAG_TIME_MS, private readonly timeout6 = IP6FRAG_TIME_MS, private readonly maxDist = IPFRAG_MAX_DIST) {}
+  /** timeout4/timeout6: ipfrag_time and nf_conntrack_frag6_timeout in ms (a sysctl change sets them). */
+  constructor(private readonly clock: Clock, public timeout4 = IPFRAG_TIME_MS, public timeout6 = IP6FRAG_TIME_MS, private readonly maxDist = IPFRAG_MAX_DIST) {}
 
   /** Number of incomplete datagrams held. */
   get pending(): number { return this.queues.size; }

@@ -288,3 +288,16 @@ test('connections are tracked only while some rule needs conntrack, as nf_ct_net
   stateful.receive('eth0', tcp('192.168.0.10', '8.8.8.8', 40000, 443, TCP_SYN));
   assert.equal(runConntrack(['-C'], stateful.net.conntrack).stdout, '1\n');
 });
+
+test('reload: new rules apply to the next packet, connections carry on, and conntrack sysctls of the new host take effect', () => {
+  const h = router(true);
+  const e = new Engine({ host: h, rules4: rules([['-A', 'FORWARD', '-m', 'state', '--state', 'NEW,ESTABLISHED', '-j', 'ACCEPT'], ['-P', 'FORWARD', 'DROP']]), rules6: newRuleset(6) });
+  assert.equal(e.receive('eth0', tcp('192.168.0.10', '8.8.8.8', 40000, 443, TCP_SYN)).fate, 'forwarded');
+  // Only ESTABLISHED from now on, and a table of one entry (nf_conntrack_max=1).
+  const h2 = runSysctl(['-w', 'net.netfilter.nf_conntrack_max=1'], h).host;
+  e.reload({ host: h2, rules4: rules([['-A', 'FORWARD', '-m', 'state', '--state', 'ESTABLISHED', '-j', 'ACCEPT'], ['-P', 'FORWARD', 'DROP']]) });
+  assert.equal(e.net.conntrack.max, 1);
+  assert.equal(e.receive('eth1', tcp('8.8.8.8', '192.168.0.10', 443, 40000, TCP_SYN | TCP_ACK)).fate, 'forwarded', 'the connection from before the reload');
+  assert.equal(e.receive('eth0', tcp('192.168.0.10', '8.8.8.8', 40001, 443, TCP_SYN)).fate, 'dropped');
+  assert.equal(e.ruleset(4).tables.get('filter')!.chains.get('FORWARD')!.rules[0].pcnt, 1);
+});

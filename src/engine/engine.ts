@@ -213,7 +213,23 @@ export class Engine {
    */
   reload(o: { host?: Host; rules4?: Ruleset; rules6?: Ruleset }): void {
     this.configure(o.host ?? this.host, o.rules4 ?? this.rules[4], o.rules6 ?? this.rules[6]);
+    if (o.host) this.hostSysctls(o.host);
     this.hostChanged();
+  }
+
+  /**
+   * The conntrack and reassembly sysctls take effect at once in the kernel
+   * (`sysctl -w net.netfilter.nf_conntrack_max=...` on a running host);
+   * a reloaded host brings its values here.
+   */
+  private hostSysctls(h: Host): void {
+    const ct = this.net.conntrack;
+    ct.max = Number(readSysctl(h, 'net.netfilter.nf_conntrack_max') ?? ct.max);
+    ct.tcpLoose = readSysctl(h, 'net.netfilter.nf_conntrack_tcp_loose') !== '0';
+    ct.tcpBeLiberal = readSysctl(h, 'net.netfilter.nf_conntrack_tcp_be_liberal') === '1';
+    const s = (k: string, d: number): number => { const x = Number(h.sysctl[k]); return Number.isFinite(x) && x > 0 ? x * 1000 : d; };
+    this.defrag.timeout4 = s('net.ipv4.ipfrag_time', IPFRAG_TIME_MS);
+    this.defrag.timeout6 = s('net.netfilter.nf_conntrack_frag6_timeout', IP6FRAG_TIME_MS);
   }
 
   /** The rulesets the engine runs (their rules hold the live counters). */
