@@ -12,8 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runInit } from './init';
 import { sendControl } from '../live/control';
-import { LiveSession, type NeighLayer } from '../live/session';
-import type { Port } from '../live/router';
+import { memoryRouter } from '../live/testkit';
 
 const BIN = path.resolve(__dirname, '../../bin/netsieve.js');
 const LOCKOUT = '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\nCOMMIT\n';
@@ -77,30 +76,10 @@ test('apply on a state directory: y keeps the new rules (and -w writes them), no
   fs.rmSync(dir, { recursive: true });
 });
 
-class NullPort implements Port {
-  readonly vnetHdr = false;
-  constructor(readonly kind: 'tun' | 'packet', readonly name: string) {}
-  recv(): number { return 0; }
-  send(_b: Buffer, _o: Uint32Array, _l: Uint32Array, n: number): number { return n; }
-  onReadable(): void {}
-  close(): void {}
-}
-
-const noNeigh = (): NeighLayer => ({
-  link: { input: () => null, output: () => {}, tick: () => {} },
-  command: () => ({ code: 0, stdout: '', stderr: '', changed: false }),
-  hostReplaced: () => {},
-  save: () => {},
-});
-
 test('apply against a running router: the router itself rolls back when the apply process dies unconfirmed', async () => {
   const dir = await routerDir();
   const notices: string[] = [];
-  const s = await LiveSession.start({
-    dir, attach: [{ iface: 'eth0', kind: 'tun', dev: 'nsvapply0' }],
-    openPort: (a) => new NullPort(a.kind, a.dev), deviceMac: () => new Uint8Array(6), makeNeigh: noNeigh,
-    log: () => {}, notice: (t) => notices.push(t),
-  });
+  const { session: s } = await memoryRouter(dir, [{ iface: 'eth0', kind: 'tun', dev: 'nsvapply0' }], { notice: (t) => notices.push(t) });
   try {
     const before = (await sendControl(dir, { prog: 'iptables', argv: ['-S', 'INPUT'] }))!.stdout;
     // The operator's apply, whose session dies while the question is asked.

@@ -10,8 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadNativeIo } from '../io/native';
-import { LiveSession } from '../live/session';
+import { memoryRouter, needNative, needSetpriv, openToAll } from '../live/testkit';
 
 const BIN = path.resolve(__dirname, '../../bin/netsieve.js');
 
@@ -48,12 +47,7 @@ test('run: argument errors exit 2 with the reason, and touch nothing', () => {
 });
 
 test('run: an interface the state directory does not have, or lo, is refused before any device is opened', (t) => {
-  const n = loadNativeIo();
-  if (!n.ok) {
-    if (process.env.CI === 'true') assert.fail(`the native addon must be built under CI: ${n.reason}`);
-    t.skip(n.reason);
-    return;
-  }
+  if (!needNative(t)) return;
   const dir = stateDir();
   const r = run(dir, ['run', '--attach', 'eth9=tun:nsvx0']);
   assert.equal(r.code, 1);
@@ -66,20 +60,10 @@ test('run: an interface the state directory does not have, or lo, is refused bef
 });
 
 test('run: without the rights to open devices it says what it needs', (t) => {
-  const n = loadNativeIo();
-  if (!n.ok) {
-    if (process.env.CI === 'true') assert.fail(`the native addon must be built under CI: ${n.reason}`);
-    t.skip(n.reason);
-    return;
-  }
-  if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v setpriv']).status !== 0) {
-    if (process.env.CI === 'true') assert.fail('CI runs as root with setpriv (util-linux)');
-    t.skip('needs root and setpriv to drop to an unprivileged user');
-    return;
-  }
+  if (!needNative(t)) return;
+  if (!needSetpriv(t)) return;
   const dir = stateDir();
-  fs.chmodSync(dir, 0o777);
-  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o666);
+  openToAll(dir);
   const r = run(dir, ['run', '--attach', 'eth0=tun:nsvperm0'], ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all']);
   assert.equal(r.code, 1, r.err);
   assert.match(r.err, /^netsieve run: openTun\(nsvperm0\): .*\(opening TUN devices and packet sockets needs root, or CAP_NET_ADMIN and CAP_NET_RAW\)$/m);
@@ -88,21 +72,10 @@ test('run: without the rights to open devices it says what it needs', (t) => {
 });
 
 test('a user who may not use the running router\'s control socket gets an error, and the files stay untouched', async (t) => {
-  if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v setpriv']).status !== 0) {
-    if (process.env.CI === 'true') assert.fail('CI runs as root with setpriv (util-linux)');
-    t.skip('needs root and setpriv to drop to an unprivileged user');
-    return;
-  }
+  if (!needSetpriv(t)) return;
   const dir = stateDir();
-  fs.chmodSync(dir, 0o777);
-  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o666);
-  const s = await LiveSession.start({
-    dir, attach: [{ iface: 'eth0', kind: 'tun', dev: 'nsvacl0' }],
-    openPort: (a) => ({ kind: a.kind, name: a.dev, vnetHdr: false, recv: () => 0, send: (_b, _o, _l, n) => n, onReadable: () => {}, close: () => {} }),
-    deviceMac: () => new Uint8Array(6),
-    makeNeigh: () => ({ link: { input: () => null, output: () => {}, tick: () => {} }, command: () => ({ code: 0, stdout: '', stderr: '', changed: false }), hostReplaced: () => {}, save: () => {} }),
-    log: () => {}, notice: () => {},
-  });
+  openToAll(dir);
+  const { session: s } = await memoryRouter(dir, [{ iface: 'eth0', kind: 'tun', dev: 'nsvacl0' }]);
   try {
     const before = fs.readFileSync(path.join(dir, 'rules.v4'), 'utf8');
     // Asynchronously: this process serves the control socket.

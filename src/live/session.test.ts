@@ -14,46 +14,7 @@ import { buildTcp4 } from '../wire/build';
 import { PacketView } from '../wire/packet';
 import { TCP_ACK, TCP_SYN } from '../wire/tcp';
 import { readRunInfo, sendControl } from './control';
-import type { Port } from './router';
-import { LiveSession, type NeighLayer } from './session';
-
-/** An in-memory device: the test pushes packets in and reads what the router sent. */
-class FakePort implements Port {
-  readonly vnetHdr = false;
-  readonly sent: Uint8Array[] = [];
-  private readonly queue: Uint8Array[] = [];
-  private cb: (() => void) | undefined;
-  closed = false;
-  constructor(readonly kind: 'tun' | 'packet', readonly name: string) {}
-  recv(buf: Buffer, slotSize: number, lens: Uint32Array): number {
-    let n = 0;
-    while (n < lens.length && this.queue.length > 0) {
-      const p = this.queue.shift()!;
-      buf.set(p, n * slotSize);
-      lens[n++] = p.length;
-    }
-    return n;
-  }
-  send(buf: Buffer, offs: Uint32Array, lens: Uint32Array, n: number): number {
-    for (let i = 0; i < n; i++) this.sent.push(Uint8Array.from(buf.subarray(offs[i], offs[i] + lens[i])));
-    return n;
-  }
-  onReadable(cb: () => void): void { this.cb = cb; }
-  close(): void { this.closed = true; }
-  /** A packet arrives from the wire. */
-  inject(p: Uint8Array): void { this.queue.push(p); this.cb?.(); }
-  take(): Uint8Array[] { return this.sent.splice(0); }
-}
-
-/** Both interfaces are TUN-attached (bare IP): the Ethernet link layer is not involved. */
-function l3Only(): NeighLayer {
-  return {
-    link: { input: () => null, output: () => { throw new Error('no Ethernet port here'); }, tick: () => {} },
-    command: () => ({ code: 0, stdout: '', stderr: '', changed: false }),
-    hostReplaced: () => {},
-    save: () => {},
-  };
-}
+import { memoryRouter } from './testkit';
 
 function ip4(s: string): number {
   return s.split('.').reduce((a, b) => ((a << 8) | Number(b)) >>> 0, 0);
@@ -80,18 +41,8 @@ test('a live router on in-memory ports: NAT, MSS clamping, live rule changes, co
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-live-'));
   const quiet = { stdout: () => {}, stderr: (s: string) => { throw new Error(s); }, isTTY: false };
   assert.equal(await runInit(['router', '--lan', 'eth0', '--wan', 'ppp0', '-q'], dir, quiet), 0);
-  const ports = new Map<string, FakePort>();
   const logs: string[] = [];
-  const s = await LiveSession.start({
-    dir,
-    attach: [{ iface: 'eth0', kind: 'tun', dev: 'nsvlan0' }, { iface: 'ppp0', kind: 'tun', dev: 'nsvwan0' }],
-    openPort: (a) => { const p = new FakePort(a.kind, a.dev); ports.set(a.iface, p); return p; },
-    deviceMac: () => { throw new Error('no packet attachments here'); },
-    makeNeigh: l3Only,
-    log: (l) => logs.push(l),
-    notice: () => {},
-    tickMs: 20,
-  });
+  const { session: s, ports } = await memoryRouter(dir, [{ iface: 'eth0', kind: 'tun', dev: 'nsvlan0' }, { iface: 'ppp0', kind: 'tun', dev: 'nsvwan0' }], { log: (l) => logs.push(l), tickMs: 20 });
   const lan = ports.get('eth0')!, wan = ports.get('ppp0')!;
   try {
     assert.equal(readRunInfo(dir)?.pid, process.pid);
@@ -173,15 +124,7 @@ test('apply against a running router: not confirmed in time, the router restores
   const quiet = { stdout: () => {}, stderr: (s: string) => { throw new Error(s); }, isTTY: false };
   assert.equal(await runInit(['router', '--lan', 'eth0', '--wan', 'ppp0', '-q'], dir, quiet), 0);
   const notices: string[] = [];
-  const s = await LiveSession.start({
-    dir,
-    attach: [{ iface: 'eth0', kind: 'tun', dev: 'nsvlan0' }],
-    openPort: (a) => new FakePort(a.kind, a.dev),
-    deviceMac: () => new Uint8Array(6),
-    makeNeigh: l3Only,
-    log: () => {},
-    notice: (t) => notices.push(t),
-  });
+  const { session: s } = await memoryRouter(dir, [{ iface: 'eth0', kind: 'tun', dev: 'nsvlan0' }], { notice: (t) => notices.push(t) });
   try {
     const old = (await sendControl(dir, { prog: 'iptables-save', argv: [] }))!.stdout;
     const arm = await sendControl(dir, { prog: 'apply-arm', argv: ['4', '300'], input: old });
@@ -208,13 +151,7 @@ test('SIGHUP reload: rules edited in the files take effect, and the connections 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsv-live-'));
   const quiet = { stdout: () => {}, stderr: (s: string) => { throw new Error(s); }, isTTY: false };
   assert.equal(await runInit(['router', '--lan', 'eth0', '--wan', 'ppp0', '-q'], dir, quiet), 0);
-  const ports = new Map<string, FakePort>();
-  const s = await LiveSession.start({
-    dir,
-    attach: [{ iface: 'eth0', kind: 'tun', dev: 'nsvlan0' }, { iface: 'ppp0', kind: 'tun', dev: 'nsvwan0' }],
-    openPort: (a) => { const p = new FakePort(a.kind, a.dev); ports.set(a.iface, p); return p; },
-    deviceMac: () => new Uint8Array(6), makeNeigh: l3Only, log: () => {}, notice: () => {},
-  });
+  const { session: s, ports } = await memoryRouter(dir, [{ iface: 'eth0', kind: 'tun', dev: 'nsvlan0' }, { iface: 'ppp0', kind: 'tun', dev: 'nsvwan0' }]);
   const lan = ports.get('eth0')!, wan = ports.get('ppp0')!;
   try {
     lan.inject(tcp('192.168.0.50', '198.51.100.20', 40000, 443, TCP_SYN, 1000));
