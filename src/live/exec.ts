@@ -36,8 +36,6 @@ export interface LiveHost {
   clock: LiveClock;
   /** `ip neigh ...` on the live neighbour table. */
   neigh(argv: string[]): ControlResponse & { changed: boolean };
-  /** The host changed (after Engine.reload): the router updates its link layer. */
-  hostReplaced(next: Host): void;
   /** A status report (`netsieve status`). */
   status(): string;
   /** A message for the router's operator (its stderr). */
@@ -103,7 +101,6 @@ function execHost(h: LiveHost, req: ControlRequest): ControlResponse {
       throw e;
     }
     h.engine.reload({ host: r.host });
-    h.hostReplaced(r.host);
     hostEvents(h.engine, before, r.host);
   }
   return { code: r.code, stdout: r.stdout, stderr: r.stderr };

@@ -38,7 +38,6 @@ export function makeNeighLayer(dir: string, engine: Engine, out: (dev: string, f
   return {
     link,
     command: (argv) => runIpNeigh(argv, neigh, engine.host, clock.now()),
-    hostReplaced: () => { /* EthLink reads the engine's host, which the reload replaced */ },
     save: (d) => storeNeigh(d, neigh, engine.host, clock.now()),
   };
 }

@@ -10,7 +10,6 @@
  * now have them, keeping the connections.
  */
 import { Engine } from '../engine/engine';
-import type { Host } from '../host/model';
 import { ifaceByName } from '../host/model';
 import { loadHost, storeHost } from '../host/store';
 import { loadClock, loadConntrackState, storeConntrackState } from '../state/conntrack-store';
@@ -27,7 +26,6 @@ import { Router, type LinkLayer, type Port } from './router';
 export interface NeighLayer {
   link: LinkLayer;
   command(argv: string[]): ControlResponse & { changed: boolean };
-  hostReplaced(host: Host): void;
   save(dir: string): void;
 }
 
@@ -129,10 +127,6 @@ export class LiveSession implements LiveHost {
     return this.neighLayer.command(argv);
   }
 
-  hostReplaced(next: Host): void {
-    this.neighLayer.hostReplaced(next);
-  }
-
   status(): string {
     const lines = [`netsieve run: pid ${process.pid}, state ${this.dir}, since ${this.started.toISOString()}`];
     for (const p of this.router.stats()) {
@@ -157,7 +151,6 @@ export class LiveSession implements LiveHost {
         if (i && old && a.kind === 'packet') i.mac = old.mac;
       }
       this.engine.reload({ host, rules4: loadRuleset(this.dir, 4), rules6: loadRuleset(this.dir, 6) });
-      this.neighLayer.hostReplaced(host);
     });
   }
 

@@ -47,7 +47,6 @@ export function l3Only(): NeighLayer {
   return {
     link: { input: () => null, output: () => { throw new Error('no Ethernet port here'); }, tick: () => {} },
     command: () => ({ code: 0, stdout: '', stderr: '', changed: false }),
-    hostReplaced: () => {},
     save: () => {},
   };
 }
