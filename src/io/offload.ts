@@ -173,11 +173,7 @@ export function segmentTcp(buf: Uint8Array, off: number, len: number, l3: number
   const nseg = payload <= 0 ? 1 : Math.ceil(payload / gsoSize);
   for (let i = 0; i < nseg; i++) {
     const start = i * gsoSize;
-    const seglen = Math.min(gsoSize, Math.max(0, payload - start));
-    out.set(buf.subarray(off, off + hdrs), 0);
-    out.set(buf.subarray(off + hdrs + start, off + hdrs + start + seglen), hdrs);
-    const segEnd = hdrs + seglen;
-    fixIpHeader(out, ipOff, family, segEnd - ipOff, id0 + i);
+    const segEnd = cutSegment(buf, off, hdrs, start, Math.min(gsoSize, Math.max(0, payload - start)), out, ipOff, family, id0 + i);
     put32(out, tcpOff + 4, (seq0 + start) >>> 0);
     let f = flags0;
     if (i < nseg - 1) f &= ~(TCP_FIN | TCP_PSH);
@@ -187,6 +183,19 @@ export function segmentTcp(buf: Uint8Array, off: number, len: number, l3: number
     emit(out, 0, segEnd);
   }
   return nseg;
+}
+
+/**
+ * One segment in `out`: the headers, then payload bytes [start, start+seglen)
+ * of the super-packet, with the IP header's length, ID and checksum made
+ * right for it. Returns the segment's length.
+ */
+function cutSegment(buf: Uint8Array, off: number, hdrs: number, start: number, seglen: number, out: Uint8Array, ipOff: number, family: 4 | 6, id: number): number {
+  out.set(buf.subarray(off, off + hdrs), 0);
+  out.set(buf.subarray(off + hdrs + start, off + hdrs + start + seglen), hdrs);
+  const segEnd = hdrs + seglen;
+  fixIpHeader(out, ipOff, family, segEnd - ipOff, id);
+  return segEnd;
 }
 
 /**
@@ -210,10 +219,7 @@ export function segmentUdp(buf: Uint8Array, off: number, len: number, l3: number
   for (let i = 0; i < nseg; i++) {
     const start = i * gsoSize;
     const seglen = Math.min(gsoSize, Math.max(0, payload - start));
-    out.set(buf.subarray(off, off + hdrs), 0);
-    out.set(buf.subarray(off + hdrs + start, off + hdrs + start + seglen), hdrs);
-    const segEnd = hdrs + seglen;
-    fixIpHeader(out, ipOff, family, segEnd - ipOff, id0 + i);
+    const segEnd = cutSegment(buf, off, hdrs, start, seglen, out, ipOff, family, id0 + i);
     put16(out, udpOff + 4, 8 + seglen);
     const c = l4Check(out, ipOff, udpOff, segEnd, family, 17, 6);
     put16(out, udpOff + 6, c === 0 ? 0xffff : c);
