@@ -20,7 +20,7 @@ import { parseRestoreArgs } from './iptables';
 import { FAMILY_PROGS, runFamilyInProcess } from './family';
 import { readRunInfo, sendControl } from '../live/control';
 import { runRun } from './run';
-import { isNeigh } from '../live/exec';
+import { isNeigh, LIVE_PROGS } from '../live/exec';
 import { loadNeigh, storeNeigh } from '../live/neigh-layer';
 import { runIpNeigh } from '../host/neigh-cmd';
 import { runApply } from './apply';
@@ -33,8 +33,6 @@ const ENGINE_PROGS: Record<string, EngineProg> = {
   init: runInit, replay: runReplay, trace: runTrace, recent: runRecent, demo: runDemo, test: runFwtest, run: runRun, apply: runApply,
 };
 
-/** Programs a running router (`netsieve run` on the same state dir) carries out on its live state. */
-const LIVE_FORWARDED = new Set(['ip', 'sysctl', 'listen', 'conntrack', 'trace', 'recent', 'status']);
 
 function emit(r: { code: number; stdout: string; stderr: string }): number {
   if (r.stdout) process.stdout.write(r.stdout);
@@ -91,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
   const rest = argv.slice(i);
   const dir = stateDir ?? defaultStateDir();
   if (rest.length > 0 && FAMILY_PROGS[rest[0]]) return runFamilyProgram(rest[0], rest.slice(1), dir);
-  if (rest.length > 0 && LIVE_FORWARDED.has(rest[0])) {
+  if (rest.length > 0 && LIVE_PROGS.has(rest[0])) {
     const live = await liveCall(dir, { prog: rest[0], argv: rest.slice(1) });
     if (typeof live === 'number') return live;
     if (live) return emit(live);

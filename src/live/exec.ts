@@ -42,8 +42,11 @@ export interface LiveHost {
   notice(text: string): void;
 }
 
-/** Programs the router carries out itself while it runs. */
-export const LIVE_PROGS = new Set([...Object.keys(FAMILY_PROGS), 'ip', 'sysctl', 'listen', 'conntrack', 'trace', 'recent', 'status', 'apply-arm', 'apply-disarm']);
+/**
+ * Programs given on netsieve's command line that a running router carries
+ * out itself, besides the iptables family (FAMILY_PROGS).
+ */
+export const LIVE_PROGS: ReadonlySet<string> = new Set(['ip', 'sysctl', 'listen', 'conntrack', 'trace', 'recent', 'status']);
 
 export async function execLive(h: LiveHost, req: ControlRequest): Promise<ControlResponse> {
   const fam = FAMILY_PROGS[req.prog];
