@@ -10,11 +10,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { memoryRouter, needNative, needSetpriv, openToAll } from '../live/testkit';
+import { readRunInfo } from '../live/control';
+import { memoryRouter, needNative, needSetpriv, WITHOUT_CAPS } from '../live/testkit';
 
 const BIN = path.resolve(__dirname, '../../bin/netsieve.js');
 
-function run(dir: string, args: string[], prefix: string[] = []): { code: number; out: string; err: string } {
+function run(dir: string, args: string[], prefix: readonly string[] = []): { code: number; out: string; err: string } {
   const argv = [...prefix, process.execPath, BIN, '--state', dir, ...args];
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 20_000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
@@ -63,8 +64,7 @@ test('run: without the rights to open devices it says what it needs', (t) => {
   if (!needNative(t)) return;
   if (!needSetpriv(t)) return;
   const dir = stateDir();
-  openToAll(dir);
-  const r = run(dir, ['run', '--attach', 'eth0=tun:nsvperm0'], ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all']);
+  const r = run(dir, ['run', '--attach', 'eth0=tun:nsvperm0'], WITHOUT_CAPS);
   assert.equal(r.code, 1, r.err);
   assert.match(r.err, /^netsieve run: openTun\(nsvperm0\): .*\(opening TUN devices and packet sockets needs root, or CAP_NET_ADMIN and CAP_NET_RAW\)$/m);
   assert.ok(!fs.existsSync(path.join(dir, 'run.json')));
@@ -74,12 +74,14 @@ test('run: without the rights to open devices it says what it needs', (t) => {
 test('a user who may not use the running router\'s control socket gets an error, and the files stay untouched', async (t) => {
   if (!needSetpriv(t)) return;
   const dir = stateDir();
-  openToAll(dir);
   const { session: s } = await memoryRouter(dir, [{ iface: 'eth0', kind: 'tun', dev: 'nsvacl0' }]);
   try {
     const before = fs.readFileSync(path.join(dir, 'rules.v4'), 'utf8');
+    // A socket its owner has no rights on, used by a process without CAP_DAC_OVERRIDE: EACCES,
+    // as for another user of the 0600 socket (without needing the checkout readable by that user).
+    fs.chmodSync(readRunInfo(dir)!.socket, 0);
     // Asynchronously: this process serves the control socket.
-    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--state', dir, 'iptables', '-A', 'INPUT', '-j', 'ACCEPT'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(WITHOUT_CAPS[0], [...WITHOUT_CAPS.slice(1), process.execPath, BIN, '--state', dir, 'iptables', '-A', 'INPUT', '-j', 'ACCEPT'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const code = await new Promise<number | null>((r) => child.once('exit', r));

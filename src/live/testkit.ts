@@ -7,8 +7,6 @@
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { loadNativeIo } from '../io/native';
 import type { Attachment } from './attach';
 import type { Port } from './router';
@@ -76,16 +74,18 @@ export function needNative(t: TestContext): boolean {
   return false;
 }
 
-/** Skips (or fails under CI) unless this is root with setpriv to drop to nobody; true when both are there. */
+/** Skips (or fails under CI) unless this is root with setpriv to drop capabilities; true when both are there. */
 export function needSetpriv(t: TestContext): boolean {
   if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v setpriv']).status === 0) return true;
   if (process.env.CI === 'true') assert.fail('CI runs as root with setpriv (util-linux)');
-  t.skip('needs root and setpriv to drop to an unprivileged user');
+  t.skip('needs root and setpriv to drop capabilities');
   return false;
 }
 
-/** Makes a state directory usable by an unprivileged user (uid 65534). */
-export function openToAll(dir: string): void {
-  fs.chmodSync(dir, 0o777);
-  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o666);
-}
+/**
+ * A command prefix that runs a program as root without any capability
+ * (empty bounding and inheritable sets): it cannot open TUN devices or
+ * packet sockets, nor override file permissions, yet reads the checkout
+ * wherever CI cloned it.
+ */
+export const WITHOUT_CAPS: readonly string[] = ['setpriv', '--inh-caps=-all', '--bounding-set=-all'];
